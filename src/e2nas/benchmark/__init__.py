@@ -1,0 +1,11 @@
+"""Ground truth: the bundled NB201 accuracy table and an adapter for the official benchmark files."""
+
+from e2nas.benchmark.table import (
+    METRIC_ALIASES,
+    PAPER_COLUMNS,
+    GroundTruth,
+    NB201Table,
+    load_table,
+)
+
+__all__ = ["METRIC_ALIASES", "PAPER_COLUMNS", "GroundTruth", "NB201Table", "load_table"]

@@ -1,0 +1,75 @@
+"""``e2nas arch`` and ``e2nas space``: inspect cells and the search space."""
+
+from __future__ import annotations
+
+import typer
+
+from e2nas.cli.common import fail, print_json
+
+space_app = typer.Typer(help="Facts about the NB201 search space.", no_args_is_help=True)
+
+
+def arch(
+    architecture: str = typer.Argument(..., metavar="ARCH", help="NB201 index, official string or 6 op ids"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Show a cell: its index, ops, isomorphism key, parameter count and NB201 ground truth."""
+    from e2nas.benchmark import GroundTruth
+    from e2nas.nn import NB201Network, count_parameters
+    from e2nas.space import ArchParseError, Cell, iso_key
+
+    try:
+        cell = Cell.parse(architecture)
+    except ArchParseError as err:
+        fail(f"invalid architecture {architecture!r}: {err}")
+    gt = GroundTruth()
+    info = {
+        "index": cell.index,
+        "arch": cell.to_string(),
+        "ops": list(cell.op_names),
+        "iso_key": iso_key(cell),
+        "params_M": round(count_parameters(NB201Network(cell, C=16, N=5, num_classes=10)) / 1e6, 6),
+        "ground_truth": gt.summary(cell),
+    }
+    if as_json:
+        print_json(info)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"NB201 cell #{info['index']}", show_header=False)
+    t.add_row("arch", info["arch"])
+    t.add_row("ops (e0..e5)", ", ".join(info["ops"]))
+    t.add_row("iso key", info["iso_key"])
+    t.add_row("params (M)", f"{info['params_M']:.6f}")
+    for k, v in info["ground_truth"].items():
+        t.add_row(k, f"{v:.3f}")
+    t.add_row("rank (C10 valid)", f"{gt.rank(cell)} / 15625")
+    Console().print(t)
+
+
+@space_app.command("stats")
+def space_stats(as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
+    """Counts and optima of the NB201 space."""
+    from e2nas.benchmark import PAPER_COLUMNS, GroundTruth
+    from e2nas.space import NUM_EDGES, NUM_OPS, OPS
+
+    gt = GroundTruth()
+    best = {}
+    for m in PAPER_COLUMNS + ("cifar10_test",):
+        cell, value = gt.best(m)
+        best[m] = {"index": cell.index, "value": value}
+    stats = {
+        "cells": len(gt.table.arch_str),
+        "iso_classes": len(set(gt.table.iso_unique_str)),
+        "edges": NUM_EDGES,
+        "ops": list(OPS),
+        "num_ops": NUM_OPS,
+        "best": best,
+    }
+    if as_json:
+        print_json(stats)
+        return
+    typer.echo(f"cells: {stats['cells']}  iso classes: {stats['iso_classes']}  ops: {', '.join(OPS)}")
+    for m, b in best.items():
+        typer.echo(f"best {m}: {b['value']:.3f} (index {b['index']})")

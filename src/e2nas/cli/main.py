@@ -1,0 +1,21 @@
+"""Entry point: ``e2nas``. Command groups register here; heavy imports happen inside the commands."""
+
+from __future__ import annotations
+
+import typer
+
+from e2nas.cli.arch import arch, space_app
+
+app = typer.Typer(
+    name="e2nas",
+    help="Differentiable NAS on NAS-Bench-201: E²NAS and its baselines, scored by NB201 ground truth.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("arch")(arch)
+app.add_typer(space_app, name="space")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
