@@ -7,8 +7,8 @@ Sorting the terms at every node makes the key invariant to the order of parallel
 differ only by a permutation of equivalent edges share one key.
 
 Zero terms are kept in sums (``#+#`` is not simplified to ``#``), which is NATS-Bench's
-``get_unique_str`` convention; with it the keys equal the table's ``iso_unique_str`` string for string, so the 6,466 classes are exactly the
-benchmark's grouping (tested over all 15,625 cells).
+``get_unique_str`` convention; with it the keys equal the table's ``iso_unique_str`` string for
+string, so the 6,466 classes are exactly the benchmark's grouping (tested over all 15,625 cells).
 """
 
 from __future__ import annotations
