@@ -14,6 +14,8 @@ import torch.nn.functional as F
 
 from e2nas.data.datasets import NORMALISATION, ArrayDataset
 
+Batch = tuple[torch.Tensor, torch.Tensor]
+
 
 def _stream_seed(seed: int, *keys: int) -> int:
     """A 63-bit seed mixed from ``seed`` and ``keys`` (SplitMix64-style)."""

@@ -243,7 +243,8 @@ def _convert(key: str, raw: Any, hint: Any) -> Any:
         if base in (int, float, str):
             return base(raw)
     except ValueError:
-        raise SearcherError(f"option {key}={raw!r}: expected a value of type {getattr(base, '__name__', base)}")
+        tname = getattr(base, "__name__", base)
+        raise SearcherError(f"option {key}={raw!r}: expected a value of type {tname}") from None
     return raw
 
 
