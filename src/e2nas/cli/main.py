@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from e2nas.cli.arch import arch, space_app
+from e2nas.cli.search import methods, search
 
 app = typer.Typer(
     name="e2nas",
@@ -15,6 +16,8 @@ app = typer.Typer(
 )
 app.command("arch")(arch)
 app.add_typer(space_app, name="space")
+app.command("search")(search)
+app.command("methods")(methods)
 
 
 if __name__ == "__main__":  # pragma: no cover

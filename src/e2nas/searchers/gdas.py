@@ -42,7 +42,7 @@ class GDAS(SinglePathSearcher):
 
     def epoch_start(self, ctx: SearchContext) -> None:
         o = self.options
-        self.tau = o.tau_max - (o.tau_max - o.tau_min) * ctx.epoch / max(ctx.epochs - 1, 1)
+        self.tau = o.tau_min + (o.tau_max - o.tau_min) * (1.0 - ctx.epoch / max(ctx.epochs - 1, 1))
 
     def hard_weights(self, ctx: SearchContext) -> tuple[Cell, torch.Tensor]:
         """(chosen cell, straight-through weights H) for one step."""
