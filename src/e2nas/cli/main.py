@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from e2nas.cli.arch import arch, space_app
+from e2nas.cli.experiments import sweep
 from e2nas.cli.search import methods, search
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app.command("arch")(arch)
 app.add_typer(space_app, name="space")
 app.command("search")(search)
 app.command("methods")(methods)
+app.command("sweep")(sweep)
 
 
 if __name__ == "__main__":  # pragma: no cover
