@@ -73,3 +73,61 @@ def sweep(
         raise typer.Exit(130)
     if summary["counts"].get("failed"):
         raise typer.Exit(1)
+
+
+def report(
+    dirs: list[Path] = typer.Argument(..., help="directories searched (recursively) for runs (results.json)"),
+    as_json: bool = typer.Option(False, "--json", help="JSON output"),
+    markdown: bool = typer.Option(False, "--markdown", help="Markdown tables (the default)"),
+    latex: bool = typer.Option(False, "--latex", help="LaTeX tables (booktabs)"),
+    out: Path = typer.Option(None, "--out", "-o", help="write the report here; PNG plots go next to it"),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="with --out: write the PNG figures next to it"),
+    plots_dir: Path = typer.Option(None, "--plots-dir", help="write the PNG figures here (also without --out)"),
+    published: bool = typer.Option(False, "--published", help="add the published NB201 numbers as reference rows"),
+    latent_map: bool = typer.Option(True, "--latent-map/--no-latent-map", help="draw the D-VAE latent map"),
+) -> None:
+    """Paper-format tables (Table 1: final cell; Table 2: final vs best during search) and plots from runs."""
+    from e2nas.experiments.report import ReportError, build_report, render
+
+    chosen = [f for f, on in (("json", as_json), ("markdown", markdown), ("latex", latex)) if on]
+    if len(chosen) > 1:
+        fail("choose one of --json, --markdown, --latex")
+    fmt = chosen[0] if chosen else "markdown"
+    try:
+        rep = build_report(list(dirs), published=published)
+    except ReportError as err:
+        fail(str(err))
+    text = _render_with_plots(
+        rep,
+        fmt,
+        out,
+        plots_dir if plots_dir else (out.parent if out and plots else None),
+        latent_map,
+        list(dirs),
+        render,
+    )
+    if out is None:
+        typer.echo(text, nl=False)
+    for w in rep["warnings"]:
+        typer.echo(f"warning: {w}", err=True)
+
+
+def _render_with_plots(rep, fmt, out, plot_dir, latent_map, dirs, render) -> str:
+    written = []
+    if plot_dir is not None:
+        from e2nas.experiments.plots import make_plots
+
+        written = make_plots(dirs, plot_dir, latent_map=latent_map)
+        rep["plots"] = [str(p) for p in written]
+    text = render(rep, fmt)
+    if fmt == "markdown" and written:
+        base = out.parent if out is not None else None
+        links = [str(p.relative_to(base)) if base is not None and p.is_relative_to(base) else str(p) for p in written]
+        text += "\n## Figures\n\n" + "".join(f"![{Path(x).stem}]({x})\n\n" for x in links)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text)
+        typer.echo(
+            f"report written to {out}" + (f"; {len(written)} figures in {plot_dir}" if plot_dir else ""), err=True
+        )
+    return text

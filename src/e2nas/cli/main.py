@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from e2nas.cli.arch import arch, space_app
-from e2nas.cli.experiments import sweep
+from e2nas.cli.experiments import report, sweep
 from e2nas.cli.search import methods, search
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app.add_typer(space_app, name="space")
 app.command("search")(search)
 app.command("methods")(methods)
 app.command("sweep")(sweep)
+app.command("report")(report)
 
 
 if __name__ == "__main__":  # pragma: no cover
