@@ -341,14 +341,29 @@ def _collect_local(spec: dict[str, Any], run_dir: Path, exitcode: int | None, t0
     return {**entry, "status": "failed", "error": msg}
 
 
+def _mp_context() -> Any:
+    """A fork server that has imported torch and e2nas once: each run is a fresh process (a crash kills only
+    its run) that starts in milliseconds, not the seconds a spawned interpreter needs to import torch. Forking
+    the caller itself could deadlock once torch has run OpenMP threads in it. Spawn where there is no fork."""
+    import multiprocessing as mp
+
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    # torch._dynamo: the first optimizer constructed imports it, ~3 s on a busy machine
+    ctx.set_forkserver_preload(
+        ["torch", "torch._dynamo", "e2nas.engine", "e2nas.experiments.monitors", "e2nas.experiments.sweep"]
+    )
+    return ctx
+
+
 def _run_local(
     jobs: list[tuple[dict[str, Any], Path]], workers: int, threads: int, report: Callable[[dict[str, Any]], None]
 ) -> list[dict[str, Any]]:
-    """One spawned process per run, at most ``workers`` at a time."""
-    import multiprocessing as mp
+    """One fresh process per run (forked from a preloaded server), at most ``workers`` at a time."""
     from multiprocessing.connection import wait
 
-    ctx = mp.get_context("spawn")  # fork after torch has run threads can deadlock
+    ctx = _mp_context()
     pending = list(jobs)
     running: dict[int, tuple[Any, dict[str, Any], Path, float]] = {}
     done: list[dict[str, Any]] = []
