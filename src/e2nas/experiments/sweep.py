@@ -234,6 +234,9 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
                 if run_name not in seen:
                     seen.add(run_name)
                     runs.append(spec)
+    # seed-major order: a sweep stopped half-way has every setting for the first seeds, not all seeds of a few
+    rank = {sd: i for i, sd in enumerate(seeds)}
+    runs.sort(key=lambda r: rank[r.seed])
     return Sweep(name=name, out=out, runs=runs, dropped=sorted(set(dropped)), source=source)
 
 
@@ -317,6 +320,8 @@ def _result_fields(run_dir: Path) -> dict[str, Any]:
 
 
 def _worker_entry(spec: dict[str, Any], run_dir: str, threads: int | None) -> None:
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # a terminal Ctrl-C reaches only the sweep, which forwards exactly one SIGINT per run
     status = execute_run(spec, run_dir, threads)
     code = {"finished": 0, "skipped": 0, "failed": 1, "interrupted": 130}[status["status"]]
     raise SystemExit(code)
@@ -358,19 +363,24 @@ def _mp_context() -> Any:
 
 
 def _run_local(
-    jobs: list[tuple[dict[str, Any], Path]], workers: int, threads: int, report: Callable[[dict[str, Any]], None]
-) -> list[dict[str, Any]]:
-    """One fresh process per run (forked from a preloaded server), at most ``workers`` at a time."""
+    jobs: list[tuple[dict[str, Any], Path]],
+    workers: int,
+    threads: int,
+    report: Callable[[dict[str, Any]], None],
+    done: list[dict[str, Any]],
+) -> None:
+    """One fresh process per run (forked from a preloaded server), at most ``workers`` at a time; entries are
+    appended to ``done`` as runs end. On Ctrl-C every running run gets one SIGINT (it checkpoints and stops),
+    nothing new starts, and KeyboardInterrupt is re-raised once they have exited."""
+    import signal
     from multiprocessing.connection import wait
 
     ctx = _mp_context()
     pending = list(jobs)
     running: dict[int, tuple[Any, dict[str, Any], Path, float]] = {}
-    done: list[dict[str, Any]] = []
-    stopping = False
     try:
         while pending or running:
-            while pending and len(running) < workers and not stopping:
+            while pending and len(running) < workers:
                 spec, run_dir = pending.pop(0)
                 p = ctx.Process(target=_worker_entry, args=(spec, str(run_dir), threads), name=f"e2nas-{run_dir.name}")
                 p.start()
@@ -383,8 +393,9 @@ def _run_local(
                 done.append(entry)
                 report(entry)
     except KeyboardInterrupt:
-        # the children got the same SIGINT: they checkpoint and exit; wait for them, start nothing new
-        stopping = True
+        for p, *_ in running.values():
+            if p.pid is not None and p.exitcode is None:
+                os.kill(p.pid, signal.SIGINT)
         for p, spec, run_dir, t0 in running.values():
             p.join()
             entry = _collect_local(spec, run_dir, p.exitcode, t0)
@@ -392,7 +403,6 @@ def _run_local(
             report(entry)
         running.clear()
         raise
-    return done
 
 
 def _run_ray(
@@ -480,7 +490,7 @@ def run_sweep(
             if engine == "ray":
                 entries += _run_ray(jobs, workers, threads, address, report)
             else:
-                entries += _run_local(jobs, workers, threads, report)
+                _run_local(jobs, workers, threads, report, entries)
     except KeyboardInterrupt:
         interrupted = True
     order = {spec.name: i for i, spec in enumerate(sweep.runs)}
