@@ -314,6 +314,7 @@ def _result_fields(run_dir: Path) -> dict[str, Any]:
             "final_index": res["final"]["index"],
             "final_cifar10_valid": res["final"]["ground_truth"]["cifar10_valid"],
             "search_time_s": res.get("wall_time_s"),
+            "resumed": res.get("resumed"),
         }
     except (OSError, ValueError, KeyError):
         return {}
