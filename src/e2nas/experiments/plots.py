@@ -6,7 +6,8 @@
   epochs (runs with the ``kendall`` monitor);
 - ``forgetting.png``: the forgetting curve, inherited-weight accuracy of earlier-visited cells over training,
   ε = 0 against ε > 0 (runs with the ``forgetting`` monitor);
-- ``latent_map.png``: see :mod:`e2nas.experiments.latent_map`.
+- ``latent_map.png``: the D-VAE latent space with search trajectories, see :mod:`e2nas.experiments.latent_map`
+  (skipped when the D-VAE or its weights are not installed).
 
 Each figure stands on its own: title, axis labels with units, legend, and the number of runs per line.
 """
@@ -172,4 +173,8 @@ def make_plots(dirs: list[str | Path], out_dir: str | Path, latent_map: bool = T
         plot_kendall(groups, out / "kendall_tau.png"),
         plot_forgetting(groups, out / "forgetting.png"),
     ]
+    if latent_map:
+        from e2nas.experiments.latent_map import plot_latent_map
+
+        written.append(plot_latent_map(groups, out / "latent_map.png"))
     return [p for p in written if p is not None]
