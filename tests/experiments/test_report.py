@@ -88,3 +88,11 @@ def test_no_runs_and_unreadable_runs(tmp_path, gt):
     rep = build_report([tmp_path])
     assert len(rep["groups"]) == 1 and "bad" in rep["warnings"][0]
     assert not math.isnan(rep["groups"][0]["final"]["cifar10_valid"]["mean"])
+
+
+def test_search_time_excludes_monitor_time(tmp_path, gt):
+    d = write_run(tmp_path, "g", gt, "gdas", 0, 1)  # wall_time_s 100
+    lines = [{"epoch": 1, "time_s": 50.0, "kendall_time_s": 4.0}, {"epoch": 2, "time_s": 50.0, "forget_time_s": 1.5}]
+    (d / "log.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    g = build_report([tmp_path])["groups"][0]
+    assert g["search_time_s"]["mean"] == pytest.approx(94.5) and g["monitor_time_s"]["mean"] == pytest.approx(5.5)
