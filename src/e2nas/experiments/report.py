@@ -256,7 +256,7 @@ def _rows(report: dict[str, Any], latex: bool) -> tuple[list[list[str]], list[li
     opt = report["optimum"]
     ref.append(["NB201 optimum", "–" if not latex else "--"] + [f"{opt[c]['value']:.2f}" for c in report["columns"]])
     for name, vals in report["published"].items():
-        ref.append([(_tex(name) if latex else name) + " †", "–" if not latex else "--"])
+        ref.append([_tex(name + " †") if latex else name + " †", "--" if latex else "–"])
         ref[-1] += [f"{vals[c]:.2f}" for c in report["columns"]]
     return t1, t2, ref
 
