@@ -7,6 +7,7 @@ Two step kinds, each timed as the median of ``--repeats`` runs of ``--steps`` st
 Cells are sampled per step, so step times vary with the sampled cells; ``gdas@2581`` pins the arch logits
 (100 x one-hot) so both implementations train exactly cell 2581 every step: the apples-to-apples comparison.
 Synthetic CIFAR-shaped batches; BN track_running_stats=False on both sides (the SPEC §9 xautodl config).
+e2nas rows use the engine's memory format (channels_last on CPU); ``e2nas-nchw`` shows the plain NCHW layout.
 
     python benchmarks/supernet_speed.py --json [--device cpu|cuda|all] [--threads N]
 """
@@ -51,7 +52,7 @@ def _batch(batch: int, device: torch.device, seed: int) -> tuple[torch.Tensor, t
     return torch.randn(batch, 3, 32, 32, generator=g).to(device), torch.randint(0, 10, (batch,), generator=g).to(device)
 
 
-def ours(method: str, pin: bool, args, device: torch.device) -> dict[str, Callable[[], None]]:
+def ours(method: str, pin: bool, args, device: torch.device, nhwc: bool | None = None) -> dict[str, Callable[[], None]]:
     from e2nas.engine import make_config
     from e2nas.searchers import SearchContext, create_searcher
     from e2nas.space import Cell
@@ -59,7 +60,9 @@ def ours(method: str, pin: bool, args, device: torch.device) -> dict[str, Callab
 
     torch.manual_seed(0)
     cfg = make_config("paper", method, C=args.C, N=args.N, batch_size=args.batch, track_running_stats=False)
-    net = Supernet(cfg.C, cfg.N, 10, track_running_stats=False).to(device)
+    cfg.device, cfg.channels_last = device.type, nhwc
+    fmt = torch.channels_last if cfg.use_channels_last() else torch.contiguous_format  # the engine's choice
+    net = Supernet(cfg.C, cfg.N, 10, track_running_stats=False).to(device).to(memory_format=fmt)
     opt = torch.optim.SGD(net.weights(), lr=cfg.lr, momentum=0.9, nesterov=True, weight_decay=cfg.weight_decay)
     searcher = create_searcher(method)
     gen = torch.Generator().manual_seed(0)
@@ -69,6 +72,7 @@ def ours(method: str, pin: bool, args, device: torch.device) -> dict[str, Callab
         with torch.no_grad():
             searcher.alpha.copy_(100.0 * F.one_hot(torch.tensor(Cell.parse(PINNED).ops), 5).float())
     train, valid = _batch(args.batch, device, 1), _batch(args.batch, device, 2)
+    train, valid = [(x.contiguous(memory_format=fmt), y) for x, y in (train, valid)]
     params = list(net.weights())
 
     def weight() -> None:
@@ -157,6 +161,7 @@ def main() -> None:
             ("e2nas", m, lambda m=m, d=device: ours(m, False, args, d)) for m in methods
         ]
         cases.append(("e2nas", f"gdas@{PINNED}", lambda d=device: ours("gdas", True, args, d)))
+        cases.append(("e2nas-nchw", f"gdas@{PINNED}", lambda d=device: ours("gdas", True, args, d, nhwc=False)))
         cases.append(("xautodl", "gdas", lambda d=device: xautodl_gdas(False, args, d)))
         cases.append(("xautodl", f"gdas@{PINNED}", lambda d=device: xautodl_gdas(True, args, d)))
         for impl, name, build in cases:
@@ -183,8 +188,8 @@ def main() -> None:
     ratios = {}
     for (dev, impl, name, kind), ips in by.items():
         ref = by.get((dev, "xautodl", name, kind))
-        if impl == "e2nas" and ref:
-            ratios[f"{dev}/{name}/{kind}"] = ips / ref
+        if impl.startswith("e2nas") and ref:
+            ratios[f"{dev}/{impl}/{name}/{kind}"] = ips / ref
     report["ratio_vs_xautodl"] = ratios
     report["load_avg_after"] = os.getloadavg()
     if args.json:
