@@ -1,7 +1,8 @@
 """Supernet train-step throughput (images/s) per searcher, and AutoDL-Projects' GDAS supernet when ``xautodl`` is
 installed (optional; ``pip install --no-deps xautodl pyyaml``).
 
-Two step kinds, each timed as the median of ``--repeats`` runs of ``--steps`` steps after warm-up:
+Two step kinds, each timed as the median of ``--repeats`` runs of ``--steps`` steps after ``--warmup`` steps;
+the cases are timed round-robin so that on a shared machine each sees the same load:
   weight  one weight step (forward, CE, backward, clip 5, SGD) -- the SPEC §9 reference point;
   search  weight step + arch step (the engine's full bilevel step).
 Cells are sampled per step, so step times vary with the sampled cells; ``gdas@2581`` pins the arch logits
@@ -31,20 +32,6 @@ PINNED = 2581  # |nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|skip_connect~
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-
-
-def _time(step: Callable[[], None], device: torch.device, steps: int, repeats: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        step()
-    _sync(device)
-    runs = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(steps):
-            step()
-        _sync(device)
-        runs.append((time.perf_counter() - t) / steps)
-    return runs
 
 
 def _batch(batch: int, device: torch.device, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -164,26 +151,37 @@ def main() -> None:
         cases.append(("e2nas-nchw", f"gdas@{PINNED}", lambda d=device: ours("gdas", True, args, d, nhwc=False)))
         cases.append(("xautodl", "gdas", lambda d=device: xautodl_gdas(False, args, d)))
         cases.append(("xautodl", f"gdas@{PINNED}", lambda d=device: xautodl_gdas(True, args, d)))
+        # build everything first, then time round-robin: on a shared machine every case sees the same load
+        timers = []
         for impl, name, build in cases:
             steps = build()
-            if steps is None:
-                continue
-            for kind, fn in steps.items():
-                runs = _time(fn, device, args.steps, args.repeats, args.warmup)
-                med = statistics.median(runs)
-                report["results"].append(
-                    {
-                        "device": dev_name,
-                        "impl": impl,
-                        "method": name,
-                        "step": kind,
-                        "step_s": med,
-                        "images_per_s": args.batch / med,
-                        "runs_s": runs,
-                    }
-                )
-                if not args.json:
-                    print(f"{dev_name:4s} {impl:8s} {name:10s} {kind:6s} {args.batch / med:8.1f} img/s ({med:.3f} s)")
+            for kind, fn in (steps or {}).items():
+                for _ in range(args.warmup):
+                    fn()
+                timers.append((impl, name, kind, fn, []))
+        _sync(device)
+        for _ in range(args.repeats):
+            for _impl, _name, _kind, fn, runs in timers:
+                t = time.perf_counter()
+                for _ in range(args.steps):
+                    fn()
+                _sync(device)
+                runs.append((time.perf_counter() - t) / args.steps)
+        for impl, name, kind, _fn, runs in timers:
+            med = statistics.median(runs)
+            report["results"].append(
+                {
+                    "device": dev_name,
+                    "impl": impl,
+                    "method": name,
+                    "step": kind,
+                    "step_s": med,
+                    "images_per_s": args.batch / med,
+                    "runs_s": runs,
+                }
+            )
+            if not args.json:
+                print(f"{dev_name:4s} {impl:10s} {name:10s} {kind:6s} {args.batch / med:8.1f} img/s ({med:.3f} s)")
     by = {(r["device"], r["impl"], r["method"], r["step"]): r["images_per_s"] for r in report["results"]}
     ratios = {}
     for (dev, impl, name, kind), ips in by.items():
