@@ -21,7 +21,7 @@ def vae_train(
     batch_size: int = typer.Option(None, "--batch-size"),
     lr: float = typer.Option(None, "--lr"),
     beta: float = typer.Option(None, "--beta", help="KL weight"),
-    threads: int = typer.Option(2, "--threads", help="torch CPU threads"),
+    threads: int = typer.Option(1, "--threads", help="torch CPU threads (1 is fastest for this small model)"),
     as_json: bool = typer.Option(False, "--json", help="print the training record as one JSON object"),
 ) -> None:
     """Train a D-VAE on the 80% train split, early-stopping on validation reconstruction."""
