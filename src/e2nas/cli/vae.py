@@ -45,6 +45,7 @@ def vae_train(
         fail(f"options must be positive: {bad or {'beta': beta}}")
     cfg = dataclasses.replace(base, model=model_cfg, seed=seed, **{k: v for k, v in overrides.items() if v is not None})
     torch.set_num_threads(threads)
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -53,6 +54,7 @@ def vae_train(
         TextColumn("epoch {task.completed}/{task.total}"),
         TextColumn("{task.fields[info]}"),
         TimeElapsedColumn(),
+        console=Console(stderr=True),  # progress on stderr keeps stdout clean for --json
         transient=as_json,
     ) as progress:
         task = progress.add_task("train", total=cfg.epochs, info="")

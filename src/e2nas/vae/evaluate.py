@@ -49,6 +49,9 @@ def evaluate_model(
         return float(hit[sel].mean()) if sel else None
 
     distinct = int(np.unique(mu, axis=0).shape[0])
+    from scipy.spatial import cKDTree
+
+    nearest = cKDTree(mu.astype(np.float64)).query(mu.astype(np.float64), k=2)[0][:, 1]
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn(prior_samples, model.nz, generator=gen)
     dec = model.decode_argmax(z).numpy()
@@ -69,6 +72,8 @@ def evaluate_model(
         "recon_acc_all": float(hit.mean()),
         "injective": bool(distinct == idx.size and hit.all()),
         "distinct_means": distinct,
+        "min_mean_distance": float(nearest.min()),
+        "median_nn_distance": float(np.median(nearest)),
         "prior_samples": int(prior_samples),
         "prior_validity": float(valid.mean()),
         "prior_uniqueness": float(np.unique(codes).size / max(1, prior_samples)),

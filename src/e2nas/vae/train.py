@@ -72,6 +72,7 @@ def train_dvae(config: TrainConfig, on_epoch: Callable[[EpochLog], None] | None 
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", factor=0.5, patience=2)
     history: list[EpochLog] = []
     best_acc, best_state, best_epoch, since_best, perfect_run = -1.0, None, 0, 0, 0
+    load_start = _loadavg()
     t_start = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         t0 = time.perf_counter()
@@ -120,9 +121,10 @@ def train_dvae(config: TrainConfig, on_epoch: Callable[[EpochLog], None] | None 
         "valid_recon_acc": max(h.valid_recon_acc for h in history),
         "final": asdict(history[-1]),
         "history": [asdict(h) for h in history],
-        "torch_version": torch.__version__,
+        "torch_version": str(torch.__version__),
         "torch_threads": torch.get_num_threads(),
-        "load_avg_at_start": _loadavg(),
+        "load_avg_at_start": load_start,
+        "load_avg_at_end": _loadavg(),
     }
     return model, record
 
