@@ -64,6 +64,11 @@ def evaluate_model(
 
     acc = load_table().column("cifar10_valid")[idx]
     record = record or {}
+    quality = latent_quality(mu, acc, pairs=quality_pairs, seed=seed)
+    if idx.size == NUM_CELLS:
+        from e2nas.vae.quality import hamming1_acc_spread
+
+        quality["hamming1_acc_spread"] = hamming1_acc_spread(ops.numpy(), acc)
     return {
         "cells": int(idx.size),
         "recon_acc_test": acc_on(split.test),
@@ -83,5 +88,5 @@ def evaluate_model(
         "params": count_params(model),
         "train_seconds": record.get("train_seconds"),
         "epochs_run": record.get("epochs_run"),
-        "quality": latent_quality(mu, acc, pairs=quality_pairs, seed=seed),
+        "quality": quality,
     }

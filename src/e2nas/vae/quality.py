@@ -5,6 +5,27 @@ from __future__ import annotations
 import numpy as np
 
 
+def hamming1_acc_spread(ops: np.ndarray, acc: np.ndarray) -> float:
+    """Mean |Δacc| between each cell and its 24 one-edit neighbours in op space (needs all 15,625 cells).
+
+    A reference point for ``knn_acc_spread``: how smooth the benchmark is under the smallest discrete change.
+    """
+    ops = np.asarray(ops, dtype=np.int64)
+    n_ops = int(ops.max()) + 1
+    radix = n_ops ** np.arange(ops.shape[1])
+    codes = ops @ radix
+    where = np.full(n_ops ** ops.shape[1], -1, dtype=np.int64)
+    where[codes] = np.arange(len(codes))
+    diffs = []
+    for e in range(ops.shape[1]):
+        for d in range(1, n_ops):
+            other = codes + (((ops[:, e] + d) % n_ops) - ops[:, e]) * radix[e]
+            j = where[other]
+            ok = j >= 0
+            diffs.append(np.abs(acc[ok] - acc[j[ok]]))
+    return float(np.concatenate(diffs).mean())
+
+
 def latent_quality(
     mu: np.ndarray, acc: np.ndarray, pairs: int = 20000, k: int = 10, seed: int = 0
 ) -> dict[str, float | int]:
