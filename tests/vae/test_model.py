@@ -97,3 +97,11 @@ def test_edge_probs_differentiable_finite_difference_and_jacrev():
     zz = z.clone().requires_grad_(True)
     model.edge_probs(zz)[:, 3].sum().backward()
     assert zz.grad is not None and torch.isfinite(zz.grad).all()
+
+
+def test_temperature_softens_probs_without_changing_the_argmax_path():
+    model = _small_model()
+    z = torch.randn(20, 6, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    p1, p3 = model.edge_probs(z), model.edge_probs(z, temperature=3.0)
+    assert torch.equal(p1.argmax(-1), p3.argmax(-1))
+    assert (p3.max(-1).values <= p1.max(-1).values + 1e-12).all()

@@ -56,8 +56,12 @@ class DAGDecoder(nn.Module):
         ops: torch.Tensor | None = None,
         mode: str = "argmax",
         generator: torch.Generator | None = None,
+        temperature: float = 1.0,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """z (B, nz) -> (log-probs over all 8 types at the op vertices (B, 6, 8), chosen ops (B, 6))."""
+        """z (B, nz) -> (log-probs over all 8 types at the op vertices (B, 6, 8), chosen ops (B, 6)).
+
+        ``temperature`` divides the logits (> 1 flattens the distributions; the argmax path is unchanged).
+        """
         if mode not in DECODE_MODES:
             raise ValueError(f"unknown decode mode {mode!r}; expected one of {DECODE_MODES}")
         B = z.shape[0]
@@ -72,7 +76,7 @@ class DAGDecoder(nn.Module):
             h_in = self.agg(torch.stack([with_vertex_id(states[u], u) for u in preds], dim=1)) if preds else h0
             if v in op_slot:
                 feat = torch.relu(self.head_hidden(torch.cat([states[v - 1], h_in, h0], dim=-1)))
-                logits = self.head_out[op_slot[v]](feat) + self.type_mask
+                logits = self.head_out[op_slot[v]](feat) / temperature + self.type_mask
                 logp = torch.log_softmax(logits, dim=-1)
                 logps.append(logp)
                 if ops is not None:
