@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from e2nas.cli.arch import arch, space_app
+from e2nas.cli.vae import vae_app
 
 app = typer.Typer(
     name="e2nas",
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.command("arch")(arch)
 app.add_typer(space_app, name="space")
+app.add_typer(vae_app, name="vae")
 
 
 if __name__ == "__main__":  # pragma: no cover
