@@ -119,18 +119,23 @@ def plot_kendall(groups: list[Group], path: Path) -> Path | None:
 
 
 def _forgetting_drop(run: Run) -> dict[int, list[float]]:
-    """epochs since a tracked cell was first evaluated -> accuracy change since then (percentage points)."""
+    """epochs since a tracked cell was first evaluated -> accuracy change since then (percentage points).
+
+    The monitor evaluates every k epochs and on epoch 1, so a cell first seen on epoch 1 and one first seen on
+    epoch k have lags of different phase (4, 9, ... vs 5, 10, ...); lags are rounded to multiples of the
+    run's evaluation spacing so that every point averages all cells."""
+    evals = [r for r in run.log if r.get("forget_cells")]
+    epochs = [int(r["epoch"]) for r in evals]
+    step = max(1, int(np.median(np.diff(epochs)))) if len(epochs) > 1 else 1
     first: dict[int, float] = {}
     out: dict[int, list[float]] = {}
     start: dict[int, int] = {}
-    for r in run.log:
-        cells, accs = r.get("forget_cells"), r.get("forget_acc")
-        if not cells:
-            continue
-        for c, a in zip(cells, accs, strict=False):
+    for r in evals:
+        for c, a in zip(r["forget_cells"], r["forget_acc"], strict=False):
             if c not in first:
                 first[c], start[c] = a, int(r["epoch"])
-            out.setdefault(int(r["epoch"]) - start[c], []).append(a - first[c])
+            lag = int(round((int(r["epoch"]) - start[c]) / step)) * step
+            out.setdefault(lag, []).append(a - first[c])
     return out
 
 
