@@ -1,5 +1,10 @@
 import json
+import signal
+import subprocess
+import sys
+import time
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -56,3 +61,28 @@ def test_sweep_and_report_user_errors_are_one_line(tmp_path):
     assert res.exit_code == 2 and "no runs" in res.output
     res = runner.invoke(app, ["report", str(tmp_path), "--json", "--latex"])
     assert res.exit_code == 2
+
+
+@pytest.mark.slow
+def test_ctrl_c_checkpoints_running_runs_and_exits_130(tmp_path):
+    f = _write(
+        tmp_path,
+        {"method": "gdas", "seed": [0, 1, 2], "preset": "smoke", "overrides": {"epochs": 200, "steps_per_epoch": 1}},
+    )
+    out = tmp_path / "runs"
+    cmd = [sys.executable, "-m", "e2nas.cli.main", "sweep", str(f), "--out", str(out), "--workers", "2"]
+    proc = subprocess.Popen([*cmd, "--threads", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 120
+    while not list(out.glob("*/log.jsonl")) and time.time() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, output
+    summary = json.loads((out / "sweep_summary.json").read_text())
+    assert summary["interrupted"] and summary["counts"].get("interrupted", 0) >= 1, summary["counts"]
+    assert summary["counts"].get("finished", 0) == 0 and "not started" in summary["counts"]
+    for e in summary["runs"]:
+        if e["status"] == "interrupted":
+            assert (out / e["name"] / "checkpoint.pt").exists()
+    plan = runner.invoke(app, ["sweep", str(f), "--out", str(out), "--dry-run"])
+    assert "interrupted" in plan.output and "pending" in plan.output

@@ -293,7 +293,8 @@ def execute_run(spec: dict[str, Any], run_dir: str, threads: int | None = None) 
         results = engine.run()
     except BaseException as err:  # noqa: BLE001 - one failing run must not stop the sweep
         if isinstance(err, KeyboardInterrupt):
-            return {**entry, "status": "interrupted", "resumed": resume, "wall_s": time.time() - t0}
+            status = "interrupted" if (out / "checkpoint.pt").exists() else "not started"
+            return {**entry, "status": status, "resumed": resume, "wall_s": time.time() - t0}
         msg = f"{type(err).__name__}: {err}"
         try:
             out.mkdir(parents=True, exist_ok=True)
@@ -324,7 +325,7 @@ def _worker_entry(spec: dict[str, Any], run_dir: str, threads: int | None) -> No
     if hasattr(os, "setpgrp"):
         os.setpgrp()  # a terminal Ctrl-C reaches only the sweep, which forwards exactly one SIGINT per run
     status = execute_run(spec, run_dir, threads)
-    code = {"finished": 0, "skipped": 0, "failed": 1, "interrupted": 130}[status["status"]]
+    code = {"finished": 0, "skipped": 0, "failed": 1, "interrupted": 130, "not started": 130}[status["status"]]
     raise SystemExit(code)
 
 
@@ -332,8 +333,8 @@ def _collect_local(spec: dict[str, Any], run_dir: Path, exitcode: int | None, t0
     entry: dict[str, Any] = {"name": run_dir.name, "dir": str(run_dir), **spec, "wall_s": time.time() - t0}
     if exitcode == 0 and (run_dir / "results.json").exists():
         return {**entry, "status": "finished", **_result_fields(run_dir)}
-    if exitcode == 130:
-        return {**entry, "status": "interrupted"}
+    if exitcode == 130:  # stopped before its first checkpoint: nothing to resume, it starts afresh next time
+        return {**entry, "status": "interrupted" if (run_dir / "checkpoint.pt").exists() else "not started"}
     err_file = run_dir / ERROR
     if err_file.exists():
         try:
