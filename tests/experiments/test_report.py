@@ -96,3 +96,13 @@ def test_search_time_excludes_monitor_time(tmp_path, gt):
     (d / "log.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
     g = build_report([tmp_path])["groups"][0]
     assert g["search_time_s"]["mean"] == pytest.approx(94.5) and g["monitor_time_s"]["mean"] == pytest.approx(5.5)
+
+
+def test_same_setting_in_two_dirs_warns_and_per_dir_separates(tmp_path, gt):
+    write_run(tmp_path / "mine", "g0", gt, "gdas", 0, 1)
+    write_run(tmp_path / "theirs", "g0", gt, "gdas", 0, 2)
+    merged = build_report([tmp_path / "mine", tmp_path / "theirs"])
+    assert [g["n"] for g in merged["groups"]] == [2] and "seed(s) 0" in merged["warnings"][0]
+    apart = build_report([tmp_path / "mine", tmp_path / "theirs"], per_dir=True)
+    assert sorted(g["label"] for g in apart["groups"]) == ["gdas (mine)", "gdas (theirs)"]
+    assert not apart["warnings"]

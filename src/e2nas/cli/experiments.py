@@ -85,6 +85,7 @@ def report(
     plots_dir: Path = typer.Option(None, "--plots-dir", help="write the PNG figures here (also without --out)"),
     published: bool = typer.Option(False, "--published", help="add the published NB201 numbers as reference rows"),
     latent_map: bool = typer.Option(True, "--latent-map/--no-latent-map", help="draw the D-VAE latent map"),
+    per_dir: bool = typer.Option(False, "--per-dir", help="never group runs found under different DIRs"),
 ) -> None:
     """Paper-format tables (Table 1: final cell; Table 2: final vs best during search) and plots from runs."""
     from e2nas.experiments.report import ReportError, build_report, render
@@ -94,7 +95,7 @@ def report(
         fail("choose one of --json, --markdown, --latex")
     fmt = chosen[0] if chosen else "markdown"
     try:
-        rep = build_report(list(dirs), published=published)
+        rep = build_report(list(dirs), published=published, per_dir=per_dir)
     except ReportError as err:
         fail(str(err))
     text = _render_with_plots(
@@ -105,6 +106,7 @@ def report(
         latent_map,
         list(dirs),
         render,
+        per_dir,
     )
     if out is None:
         typer.echo(text, nl=False)
@@ -112,12 +114,12 @@ def report(
         typer.echo(f"warning: {w}", err=True)
 
 
-def _render_with_plots(rep, fmt, out, plot_dir, latent_map, dirs, render) -> str:
+def _render_with_plots(rep, fmt, out, plot_dir, latent_map, dirs, render, per_dir=False) -> str:
     written = []
     if plot_dir is not None:
         from e2nas.experiments.plots import make_plots
 
-        written = make_plots(dirs, plot_dir, latent_map=latent_map)
+        written = make_plots(dirs, plot_dir, latent_map=latent_map, per_dir=per_dir)
         rep["plots"] = [str(p) for p in written]
     text = render(rep, fmt)
     if fmt == "markdown" and written:

@@ -168,10 +168,13 @@ def plot_forgetting(groups: list[Group], path: Path) -> Path | None:
     return _finish(fig, ax1, path)
 
 
-def make_plots(dirs: list[str | Path], out_dir: str | Path, latent_map: bool = True) -> list[Path]:
-    """Every figure the runs under ``dirs`` have data for, as PNGs in ``out_dir``; returns the files written."""
+def make_plots(
+    dirs: list[str | Path], out_dir: str | Path, latent_map: bool = True, per_dir: bool = False
+) -> list[Path]:
+    """Every figure the runs under ``dirs`` have data for, as PNGs in ``out_dir``; returns the files written.
+    Runs are grouped as in the report (``per_dir``: never across the given directories)."""
     runs, _ = find_runs(dirs, with_logs=True)
-    groups = group_runs(runs)
+    groups = group_runs(runs, per_dir)
     out = Path(out_dir)
     written = [
         plot_search_curves(groups, out / "search_curve.png"),

@@ -48,6 +48,7 @@ class Run:
     dir: Path
     results: dict[str, Any]
     log: list[dict[str, Any]] = field(default_factory=list)
+    root: str = ""  # the directory given to find_runs that this run was found under
 
     @property
     def method(self) -> str:
@@ -76,7 +77,8 @@ class Run:
             return {k: v for k, v in (self.config.get("options") or {}).items()}
         return {k: v for k, v in opts.items() if k not in defaults or defaults[k] != v}
 
-    def key(self) -> tuple:
+    def key(self, per_dir: bool = False) -> tuple:
+        """Group key: method, changed options, ε, preset, dataset, epochs (and the root dir with ``per_dir``)."""
         c = self.config
         opts = tuple(sorted((k, json.dumps(v)) for k, v in self.changed_options().items()))
         return (
@@ -86,6 +88,7 @@ class Run:
             self.results.get("preset", c.get("preset")),
             c.get("dataset"),
             self.results.get("epochs", c.get("epochs")),
+            self.root if per_dir else "",
         )
 
 
@@ -125,7 +128,7 @@ def find_runs(dirs: list[str | Path], with_logs: bool = True) -> tuple[list[Run]
             except (OSError, ValueError, KeyError, TypeError) as err:
                 warnings.append(f"skipped {f}: unreadable results ({type(err).__name__})")
                 continue
-            runs.append(Run(run_dir, res, read_log(run_dir) if with_logs else []))
+            runs.append(Run(run_dir, res, read_log(run_dir) if with_logs else [], root=str(d)))
     return runs, warnings
 
 
@@ -147,7 +150,7 @@ class Group:
     label: str = ""
 
     def summary(self) -> dict[str, Any]:
-        method, opts, eps, preset, dataset, epochs = self.key
+        method, opts, eps, preset, dataset, epochs, root = self.key
         final = {c: stats([r.results["final"]["ground_truth"][c] for r in self.runs]) for c in PAPER_COLUMNS}
         bests = [r.results.get("best") or r.results["final"] for r in self.runs]
         best = {c: stats([b["ground_truth"][c] for b in bests]) for c in PAPER_COLUMNS}
@@ -160,6 +163,7 @@ class Group:
             "preset": preset,
             "dataset": dataset,
             "epochs": epochs,
+            "dir": root or None,
             "n": len(self.runs),
             "seeds": sorted(r.results.get("seed") for r in self.runs),
             "runs": [str(r.dir) for r in self.runs],
@@ -173,16 +177,17 @@ class Group:
         }
 
 
-def group_runs(runs: list[Run]) -> list[Group]:
+def group_runs(runs: list[Run], per_dir: bool = False) -> list[Group]:
     """Group runs by setting and give each group a label: method, changed options, ε, and preset / dataset /
-    epochs where those differ between groups."""
+    epochs / source directory (``per_dir``) where those differ between groups."""
     groups: dict[tuple, Group] = {}
     for r in runs:
-        groups.setdefault(r.key(), Group(r.key(), [])).runs.append(r)
+        k = r.key(per_dir)
+        groups.setdefault(k, Group(k, [])).runs.append(r)
     out = sorted(groups.values(), key=lambda g: tuple(str(x) for x in g.key))
-    varying = [len({g.key[i] for g in out}) > 1 for i in range(6)]
+    varying = [len({g.key[i] for g in out}) > 1 for i in range(7)]
     for g in out:
-        method, opts, eps, preset, dataset, epochs = g.key
+        method, opts, eps, preset, dataset, epochs, root = g.key
         extra = [f"{k}={json.loads(v)}" for k, v in opts]
         if eps or varying[2]:
             extra.append(f"ε={eps:g}")
@@ -192,15 +197,35 @@ def group_runs(runs: list[Run]) -> list[Group]:
             extra.append(str(dataset))
         if varying[5]:
             extra.append(f"{epochs} ep")
+        if varying[6]:
+            extra.append(Path(root).name or root)
         g.label = method + (f" ({', '.join(extra)})" if extra else "")
     return out
 
 
-def build_report(dirs: list[str | Path], published: bool = False) -> dict[str, Any]:
-    """The report as a JSON-ready dict (tables in data form); raises ReportError if no run is found."""
+def duplicate_seeds(groups: list[Group]) -> list[str]:
+    """Warnings for groups holding the same seed more than once (e.g. one setting run in two directories)."""
+    out = []
+    for g in groups:
+        seeds = [r.results.get("seed") for r in g.runs]
+        dup = sorted({s for s in seeds if seeds.count(s) > 1}, key=str)
+        if dup:
+            out.append(
+                f"{g.label}: seed(s) {', '.join(map(str, dup))} appear in more than one run; "
+                "pass --per-dir to keep the directories apart"
+            )
+    return out
+
+
+def build_report(dirs: list[str | Path], published: bool = False, per_dir: bool = False) -> dict[str, Any]:
+    """The report as a JSON-ready dict (tables in data form); raises ReportError if no run is found.
+
+    ``per_dir``: runs found under different given directories are never grouped together."""
     runs, warnings = find_runs(dirs, with_logs=True)
     if not runs:
         raise ReportError(f"no runs (results.json) found under {', '.join(str(d) for d in dirs)}")
+    groups = group_runs(runs, per_dir)
+    warnings = warnings + duplicate_seeds(groups)
     from e2nas.benchmark import GroundTruth
 
     gt = GroundTruth()
@@ -212,7 +237,7 @@ def build_report(dirs: list[str | Path], published: bool = False) -> dict[str, A
         "columns": list(PAPER_COLUMNS),
         "column_titles": COLUMN_TITLES,
         "std": "sample standard deviation over runs (ddof=1); null when a group has one run",
-        "groups": [g.summary() for g in group_runs(runs)],
+        "groups": [g.summary() for g in groups],
         "optimum": optimum,
         "published": ({k: dict(zip(PAPER_COLUMNS, v, strict=True)) for k, v in PUBLISHED.items()} if published else {}),
         "warnings": warnings,
