@@ -128,8 +128,7 @@ def test_local_sweep_2x2_then_rerun_skips(tmp_path, gt):
 
 @pytest.mark.slow
 def test_ray_sweep_2x2(tmp_path):
-    # one Ray worker process: it imports torch once and runs the 4 runs in turn (two workers importing torch at
-    # the same time double the cost on 2 cores); ray.init itself takes ~10-20 s
+    # one Ray worker process: it imports torch once and runs the 4 runs in turn; ray.init takes ~8 s here
     pytest.importorskip("ray")
     summary = run_sweep(_sweep_2x2(tmp_path), tmp_path / "out", workers=1, threads=1, engine="ray")
     assert summary["counts"] == {"finished": 4}, summary

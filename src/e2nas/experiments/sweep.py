@@ -426,7 +426,9 @@ def _run_ray(
         if address:
             ray.init(address=address, **kw)
         else:
-            ray.init(num_cpus=workers * threads, **kw)
+            # Ray runs its workers at nice 15 by default: on a shared machine they then starve (importing torch
+            # took 27 s instead of 5 s here); the driver only waits, so the runs may have normal priority
+            ray.init(num_cpus=workers * threads, _system_config={"worker_niceness": 0}, **kw)
     try:
         task = ray.remote(num_cpus=threads, max_retries=0)(execute_run)
         refs = {}
