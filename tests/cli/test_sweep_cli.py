@@ -36,7 +36,7 @@ def test_failing_run_does_not_stop_the_others_then_report(tmp_path, gt):
     assert plan.exit_code == 0 and plan.output.count("pending") == 2, plan.output
     res = runner.invoke(app, ["sweep", str(f), "--out", str(out), "--workers", "2", "--threads", "1"])
     assert res.exit_code == 1, res.output
-    summary = json.loads((out / "sweep_summary.json").read_text())
+    summary = json.loads((out / "sweep_summary_sweep.json").read_text())
     assert summary["counts"] == {"failed": 1, "finished": 1}
     failed = next(r for r in summary["runs"] if r["status"] == "failed")
     assert failed["dataset"] == "cifar10" and "DataMissingError" in failed["error"]
@@ -78,7 +78,7 @@ def test_ctrl_c_checkpoints_running_runs_and_exits_130(tmp_path):
     proc.send_signal(signal.SIGINT)
     output, _ = proc.communicate(timeout=120)
     assert proc.returncode == 130, output
-    summary = json.loads((out / "sweep_summary.json").read_text())
+    summary = json.loads((out / "sweep_summary_sweep.json").read_text())
     assert summary["interrupted"] and summary["counts"].get("interrupted", 0) >= 1, summary["counts"]
     assert summary["counts"].get("finished", 0) == 0 and "not started" in summary["counts"]
     for e in summary["runs"]:

@@ -116,7 +116,7 @@ def test_local_sweep_2x2_then_rerun_skips(tmp_path, gt):
     sw = _sweep_2x2(tmp_path)
     summary = run_sweep(sw, tmp_path / "out", workers=2, threads=1)
     assert summary["counts"] == {"finished": 4}, summary
-    on_disk = json.loads((tmp_path / "out" / "sweep_summary.json").read_text())
+    on_disk = json.loads((tmp_path / "out" / "sweep_summary_s.json").read_text())
     assert on_disk["counts"] == {"finished": 4} and len(on_disk["runs"]) == 4
     for e in on_disk["runs"]:
         res = json.loads((tmp_path / "out" / e["name"] / "results.json").read_text())

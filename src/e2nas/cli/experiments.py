@@ -68,7 +68,7 @@ def sweep(
     if as_json:
         print_json(summary)
     counts = ", ".join(f"{v} {k}" for k, v in sorted(summary["counts"].items()))
-    typer.echo(f"{counts}; summary in {root / 'sweep_summary.json'}", err=True)
+    typer.echo(f"{counts}; summary in {summary['summary_file']}", err=True)
     if summary["interrupted"]:
         raise typer.Exit(130)
     if summary["counts"].get("failed"):

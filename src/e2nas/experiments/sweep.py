@@ -24,7 +24,12 @@ from typing import Any
 
 import yaml
 
-SUMMARY = "sweep_summary.json"
+
+def summary_path(root: Path, name: str) -> Path:
+    """``<out>/sweep_summary_<name>.json``: sweeps sharing an output root keep their own summaries."""
+    return Path(root) / f"sweep_summary_{re.sub(r'[^A-Za-z0-9._=,+-]', '_', name)}.json"
+
+
 ERROR = "error.json"
 RUN_SPEC = "sweep_run.json"
 #: top-level keys of a sweep file
@@ -526,7 +531,9 @@ def run_sweep(
         "dropped": sweep.dropped,
         "runs": runs,
     }
-    tmp = root / (SUMMARY + ".tmp")
+    path = summary_path(root, sweep.name)
+    tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(summary, indent=2) + "\n")
-    os.replace(tmp, root / SUMMARY)
+    os.replace(tmp, path)
+    summary["summary_file"] = str(path)
     return summary
