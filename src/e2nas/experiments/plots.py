@@ -49,12 +49,14 @@ def _series(runs: list[Run], value: Callable[[dict[str, Any]], float | None]) ->
 def _band_plot(
     ax: Any, groups: list[Group], value: Callable[[dict[str, Any]], float | None], band: str = "minmax"
 ) -> int:
-    """Draw mean line + band per group; returns how many groups had data."""
+    """Draw mean line + band per group; returns how many groups had data. Every group gets its own colour and
+    line style (20 colours, then other dashes); bands fade as groups get many."""
+    data = [(g, *_series(g.runs, value)) for g in groups]
+    data = [(g, ep, vals) for g, ep, vals in data if ep.size]
+    alpha = 0.18 if len(data) <= 4 else 0.07
     drawn = 0
-    for g in groups:
-        ep, vals = _series(g.runs, value)
-        if ep.size == 0:
-            continue
+    for k, (g, ep, vals) in enumerate(data):
+        style = _style(k, len(data))
         with warnings.catch_warnings():  # an epoch only some runs reached: NaN columns are fine
             warnings.simplefilter("ignore", RuntimeWarning)
             mean = np.nanmean(vals, axis=0)
@@ -64,16 +66,29 @@ def _band_plot(
             else:
                 lo, hi = np.nanmin(vals, axis=0), np.nanmax(vals, axis=0)
         n = int(np.sum(np.any(np.isfinite(vals), axis=1)))
-        (line,) = ax.plot(ep, mean, marker="o" if ep.size < 30 else None, ms=3, lw=1.6, label=f"{g.label} (n={n})")
+        marker = "o" if ep.size < 30 else None
+        ax.plot(ep, mean, marker=marker, ms=3, lw=1.6, label=f"{g.label} (n={n})", **style)
         if n > 1:
-            ax.fill_between(ep, lo, hi, color=line.get_color(), alpha=0.18, lw=0)
+            ax.fill_between(ep, lo, hi, color=style["color"], alpha=alpha, lw=0)
         drawn += 1
     return drawn
 
 
+def _style(k: int, total: int) -> dict[str, Any]:
+    """Colour and dash of the k-th of ``total`` lines: unique up to 80 lines."""
+    cmap = _pyplot().get_cmap("tab10" if total <= 10 else "tab20")
+    per = 10 if total <= 10 else 20
+    return {"color": cmap(k % per), "linestyle": ("-", "--", ":", "-.")[(k // per) % 4]}
+
+
 def _finish(fig: Any, ax: Any, path: Path, legend: bool = True) -> Path:
     if legend:
-        ax.legend(fontsize=8, loc="best", framealpha=0.85)
+        handles, _ = ax.get_legend_handles_labels()
+        if len(handles) > 6:  # many groups: legend beside the axes, not over the data
+            fig.set_size_inches(fig.get_size_inches()[0] + 4.5, fig.get_size_inches()[1])
+            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), framealpha=0.85)
+        else:
+            ax.legend(fontsize=8, loc="best", framealpha=0.85)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -147,14 +162,14 @@ def plot_forgetting(groups: list[Group], path: Path) -> Path | None:
     if not _band_plot(ax1, groups, lambda r: r.get("forget_mean_acc")):
         plt.close(fig)
         return None
-    for g in groups:
-        per_run = [_forgetting_drop(run) for run in g.runs]
-        lags = sorted({k for d in per_run for k in d})
-        if not lags:
-            continue
-        mean = [np.mean([np.mean(d[k]) for d in per_run if k in d]) for k in lags]
+    drops = [(g, [_forgetting_drop(run) for run in g.runs]) for g in groups]
+    drops = [(g, per_run) for g, per_run in drops if any(per_run)]
+    for k, (g, per_run) in enumerate(drops):
+        lags = sorted({lag for d in per_run for lag in d})
+        mean = [np.mean([np.mean(d[lag]) for d in per_run if lag in d]) for lag in lags]
         n = sum(1 for d in per_run if d)
-        ax2.plot(lags, mean, marker="o" if len(lags) < 30 else None, ms=3, label=f"{g.label} (n={n})")
+        marker = "o" if len(lags) < 30 else None
+        ax2.plot(lags, mean, marker=marker, ms=3, label=f"{g.label} (n={n})", **_style(k, len(drops)))
     ax2.axhline(0.0, color="k", lw=0.8)
     ax1.set_xlabel("search epoch")
     ax1.set_ylabel("inherited-weight valid accuracy of tracked cells (%)")
