@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -88,7 +89,7 @@ def report(
     per_dir: bool = typer.Option(False, "--per-dir", help="never group runs found under different DIRs"),
 ) -> None:
     """Paper-format tables (Table 1: final cell; Table 2: final vs best during search) and plots from runs."""
-    from e2nas.experiments.report import ReportError, build_report, render
+    from e2nas.experiments.report import ReportError, build_report
 
     chosen = [f for f, on in (("json", as_json), ("markdown", markdown), ("latex", latex)) if on]
     if len(chosen) > 1:
@@ -98,24 +99,27 @@ def report(
         rep = build_report(list(dirs), published=published, per_dir=per_dir)
     except ReportError as err:
         fail(str(err))
-    text = _render_with_plots(
-        rep,
-        fmt,
-        out,
-        plots_dir if plots_dir else (out.parent if out and plots else None),
-        latent_map,
-        list(dirs),
-        render,
-        per_dir,
-    )
+    plot_dir = plots_dir if plots_dir else (out.parent if out and plots else None)
+    text = _render_with_plots(rep, fmt, out, plot_dir, latent_map, list(dirs), per_dir)
     if out is None:
         typer.echo(text, nl=False)
     for w in rep["warnings"]:
         typer.echo(f"warning: {w}", err=True)
 
 
-def _render_with_plots(rep, fmt, out, plot_dir, latent_map, dirs, render, per_dir=False) -> str:
-    written = []
+def _render_with_plots(
+    rep: dict[str, Any],
+    fmt: str,
+    out: Path | None,
+    plot_dir: Path | None,
+    latent_map: bool,
+    dirs: list[Path],
+    per_dir: bool,
+) -> str:
+    """Write the figures (if ``plot_dir``), render the report, link the figures from Markdown, write ``out``."""
+    from e2nas.experiments.report import render
+
+    written: list[Path] = []
     if plot_dir is not None:
         from e2nas.experiments.plots import make_plots
 
