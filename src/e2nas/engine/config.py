@@ -98,7 +98,7 @@ def _paper() -> SearchConfig:
 
 def _cpu_small() -> SearchConfig:
     # reduced supernet on the embedded 2k/2k CIFAR-10 sample: one GDAS run in a few minutes on 2 cores
-    return SearchConfig(preset="cpu-small", dataset="embedded", C=8, N=1, epochs=40, batch_size=64, eval_batches=4)
+    return SearchConfig(preset="cpu-small", dataset="embedded", C=8, N=1, epochs=25, batch_size=64, eval_batches=2)
 
 
 def _smoke() -> SearchConfig:
