@@ -1,12 +1,14 @@
 """Supernet train-step throughput (images/s) per searcher, and AutoDL-Projects' GDAS supernet when ``xautodl`` is
 installed (optional; ``pip install --no-deps xautodl pyyaml``).
 
-Two step kinds, each timed as the median of ``--repeats`` runs of ``--steps`` steps after warm-up:
+Two step kinds, each timed as the median of ``--repeats`` runs of ``--steps`` steps after ``--warmup`` steps;
+the cases are timed round-robin so that on a shared machine each sees the same load:
   weight  one weight step (forward, CE, backward, clip 5, SGD) -- the SPEC §9 reference point;
   search  weight step + arch step (the engine's full bilevel step).
 Cells are sampled per step, so step times vary with the sampled cells; ``gdas@2581`` pins the arch logits
 (100 x one-hot) so both implementations train exactly cell 2581 every step: the apples-to-apples comparison.
 Synthetic CIFAR-shaped batches; BN track_running_stats=False on both sides (the SPEC §9 xautodl config).
+e2nas rows use the engine's memory format (channels_last on CPU); ``e2nas-nchw`` shows the plain NCHW layout.
 
     python benchmarks/supernet_speed.py --json [--device cpu|cuda|all] [--threads N]
 """
@@ -32,26 +34,12 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _time(step: Callable[[], None], device: torch.device, steps: int, repeats: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        step()
-    _sync(device)
-    runs = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(steps):
-            step()
-        _sync(device)
-        runs.append((time.perf_counter() - t) / steps)
-    return runs
-
-
 def _batch(batch: int, device: torch.device, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     g = torch.Generator().manual_seed(seed)
     return torch.randn(batch, 3, 32, 32, generator=g).to(device), torch.randint(0, 10, (batch,), generator=g).to(device)
 
 
-def ours(method: str, pin: bool, args, device: torch.device) -> dict[str, Callable[[], None]]:
+def ours(method: str, pin: bool, args, device: torch.device, nhwc: bool | None = None) -> dict[str, Callable[[], None]]:
     from e2nas.engine import make_config
     from e2nas.searchers import SearchContext, create_searcher
     from e2nas.space import Cell
@@ -59,7 +47,9 @@ def ours(method: str, pin: bool, args, device: torch.device) -> dict[str, Callab
 
     torch.manual_seed(0)
     cfg = make_config("paper", method, C=args.C, N=args.N, batch_size=args.batch, track_running_stats=False)
-    net = Supernet(cfg.C, cfg.N, 10, track_running_stats=False).to(device)
+    cfg.device, cfg.channels_last = device.type, nhwc
+    fmt = torch.channels_last if cfg.use_channels_last() else torch.contiguous_format  # the engine's choice
+    net = Supernet(cfg.C, cfg.N, 10, track_running_stats=False).to(device).to(memory_format=fmt)
     opt = torch.optim.SGD(net.weights(), lr=cfg.lr, momentum=0.9, nesterov=True, weight_decay=cfg.weight_decay)
     searcher = create_searcher(method)
     gen = torch.Generator().manual_seed(0)
@@ -69,6 +59,7 @@ def ours(method: str, pin: bool, args, device: torch.device) -> dict[str, Callab
         with torch.no_grad():
             searcher.alpha.copy_(100.0 * F.one_hot(torch.tensor(Cell.parse(PINNED).ops), 5).float())
     train, valid = _batch(args.batch, device, 1), _batch(args.batch, device, 2)
+    train, valid = [(x.contiguous(memory_format=fmt), y) for x, y in (train, valid)]
     params = list(net.weights())
 
     def weight() -> None:
@@ -157,34 +148,46 @@ def main() -> None:
             ("e2nas", m, lambda m=m, d=device: ours(m, False, args, d)) for m in methods
         ]
         cases.append(("e2nas", f"gdas@{PINNED}", lambda d=device: ours("gdas", True, args, d)))
+        cases.append(("e2nas-nchw", f"gdas@{PINNED}", lambda d=device: ours("gdas", True, args, d, nhwc=False)))
         cases.append(("xautodl", "gdas", lambda d=device: xautodl_gdas(False, args, d)))
         cases.append(("xautodl", f"gdas@{PINNED}", lambda d=device: xautodl_gdas(True, args, d)))
+        # build everything first, then time round-robin: on a shared machine every case sees the same load
+        timers = []
         for impl, name, build in cases:
             steps = build()
-            if steps is None:
-                continue
-            for kind, fn in steps.items():
-                runs = _time(fn, device, args.steps, args.repeats, args.warmup)
-                med = statistics.median(runs)
-                report["results"].append(
-                    {
-                        "device": dev_name,
-                        "impl": impl,
-                        "method": name,
-                        "step": kind,
-                        "step_s": med,
-                        "images_per_s": args.batch / med,
-                        "runs_s": runs,
-                    }
-                )
-                if not args.json:
-                    print(f"{dev_name:4s} {impl:8s} {name:10s} {kind:6s} {args.batch / med:8.1f} img/s ({med:.3f} s)")
+            for kind, fn in (steps or {}).items():
+                for _ in range(args.warmup):
+                    fn()
+                timers.append((impl, name, kind, fn, []))
+        _sync(device)
+        for _ in range(args.repeats):
+            for _impl, _name, _kind, fn, runs in timers:
+                t = time.perf_counter()
+                for _ in range(args.steps):
+                    fn()
+                _sync(device)
+                runs.append((time.perf_counter() - t) / args.steps)
+        for impl, name, kind, _fn, runs in timers:
+            med = statistics.median(runs)
+            report["results"].append(
+                {
+                    "device": dev_name,
+                    "impl": impl,
+                    "method": name,
+                    "step": kind,
+                    "step_s": med,
+                    "images_per_s": args.batch / med,
+                    "runs_s": runs,
+                }
+            )
+            if not args.json:
+                print(f"{dev_name:4s} {impl:10s} {name:10s} {kind:6s} {args.batch / med:8.1f} img/s ({med:.3f} s)")
     by = {(r["device"], r["impl"], r["method"], r["step"]): r["images_per_s"] for r in report["results"]}
     ratios = {}
     for (dev, impl, name, kind), ips in by.items():
         ref = by.get((dev, "xautodl", name, kind))
-        if impl == "e2nas" and ref:
-            ratios[f"{dev}/{name}/{kind}"] = ips / ref
+        if impl.startswith("e2nas") and ref:
+            ratios[f"{dev}/{impl}/{name}/{kind}"] = ips / ref
     report["ratio_vs_xautodl"] = ratios
     report["load_avg_after"] = os.getloadavg()
     if args.json:

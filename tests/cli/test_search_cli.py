@@ -56,3 +56,12 @@ def test_methods_lists_registry():
     assert {"random", "gdas", "gdas-a"} <= set(names)
     reg = json.loads(runner.invoke(app, ["methods", "--json"]).stdout)
     assert "GDAS" in reg["gdas"]
+
+
+def test_cuda_without_gpu_is_a_clear_error(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    res = runner.invoke(app, ["search", "-p", "smoke", "--device", "cuda", "--out", str(tmp_path / "g"), "-q"])
+    assert res.exit_code == 2 and "no CUDA device" in res.output

@@ -42,3 +42,31 @@ def test_resume_of_finished_run_returns_its_results(tmp_path):
     first = SearchEngine(_cfg("gdas-a"), tmp_path, progress=False).run()
     again = SearchEngine(_cfg("gdas-a"), tmp_path, resume=True, progress=False).run()
     assert again == first
+
+
+def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tmp_path):
+    import os
+    import signal
+
+    from e2nas.searchers import register_searcher
+    from e2nas.searchers.gdas import GDAS
+
+    @register_searcher
+    class _CtrlC(GDAS):
+        name = "test-ctrl-c"
+        armed = True
+
+        def epoch_end(self, ctx):
+            if ctx.epoch == 0 and _CtrlC.armed:
+                _CtrlC.armed = False
+                os.kill(os.getpid(), signal.SIGINT)  # what a user's Ctrl-C delivers
+
+    def cfg():
+        return make_config("smoke", "test-ctrl-c", epochs=3, steps_per_epoch=3)
+
+    eng = SearchEngine(cfg(), tmp_path / "a", progress=False)
+    assert eng.run() is None and eng.interrupted
+    assert len(_log(tmp_path / "a")) == 1  # epoch 1 finished and was logged, then the run stopped
+    res = SearchEngine(cfg(), tmp_path / "a", resume=True, progress=False).run()
+    full = SearchEngine(cfg(), tmp_path / "b", progress=False).run()
+    assert res["final"] == full["final"] and _log(tmp_path / "a") == _log(tmp_path / "b")

@@ -91,3 +91,17 @@ def test_bad_weight_shape():
     net = Supernet(C=4, N=1)
     with pytest.raises(ValueError, match="shape"):
         net.forward_mixture(torch.randn(1, 3, 32, 32), torch.ones(5, 6))
+
+
+def test_channels_last_gives_the_same_outputs():
+    torch.manual_seed(0)
+    net = Supernet(C=4, N=1)
+    net_cl = Supernet(C=4, N=1)
+    net_cl.load_state_dict(net.state_dict())
+    net_cl = net_cl.to(memory_format=torch.channels_last)
+    x = torch.randn(3, 3, 32, 32)
+    cell = Cell.parse(2581)
+    with torch.no_grad():
+        a = net.forward_cell(x, cell)
+        b = net_cl.forward_cell(x.contiguous(memory_format=torch.channels_last), cell)
+    assert torch.allclose(a, b, atol=1e-5)

@@ -39,6 +39,7 @@ class DeviceLoader:
         seed: int = 0,
         stream: int = 0,
         augment: bool = True,
+        channels_last: bool = False,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch size must be positive, got {batch_size}")
@@ -51,6 +52,7 @@ class DeviceLoader:
         self.mean = torch.tensor(mean, device=self.device).view(1, 3, 1, 1) * 255.0
         self.std = torch.tensor(std, device=self.device).view(1, 3, 1, 1) * 255.0
         self.batch_size, self.seed, self.stream, self.augment = batch_size, seed, stream, augment
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.pad = 4 if data.x.shape[1] >= 32 else 2
 
     def __len__(self) -> int:
@@ -78,7 +80,7 @@ class DeviceLoader:
         x = self.x[idx]
         if self.augment:
             x = self._augment(x, self._generator(epoch, step))
-        return (x.float() - self.mean) / self.std, self.y[idx]
+        return self._normalise(x), self.y[idx]
 
     def epoch(
         self, epoch: int, start: int = 0, steps: int | None = None
@@ -92,7 +94,10 @@ class DeviceLoader:
         """The first ``n`` unaugmented batches in a fixed order (candidate evaluation)."""
         for k in range(min(n, len(self))):
             sl = slice(k * self.batch_size, (k + 1) * self.batch_size)
-            yield (self.x[sl].float() - self.mean) / self.std, self.y[sl]
+            yield self._normalise(self.x[sl]), self.y[sl]
+
+    def _normalise(self, x: torch.Tensor) -> torch.Tensor:
+        return ((x.float() - self.mean) / self.std).contiguous(memory_format=self.memory_format)
 
     def _augment(self, x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
         B, C, H, W = x.shape

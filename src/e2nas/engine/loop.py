@@ -143,14 +143,17 @@ class SearchEngine:
             torch.set_num_threads(cfg.threads)
         train, valid = search_split(cfg.dataset, cfg.data_dir)
         num_classes = NUM_CLASSES[train.family]
-        self.train_loader = DeviceLoader(train, cfg.batch_size, device, cfg.seed, stream=0)
-        self.valid_loader = DeviceLoader(valid, cfg.batch_size, device, cfg.seed, stream=1)
+        cl = cfg.use_channels_last()
+        self.train_loader = DeviceLoader(train, cfg.batch_size, device, cfg.seed, stream=0, channels_last=cl)
+        self.valid_loader = DeviceLoader(valid, cfg.batch_size, device, cfg.seed, stream=1, channels_last=cl)
         self.steps = cfg.steps_per_epoch or len(self.train_loader)
         # global RNGs: only network initialisation draws from them
         torch.manual_seed(cfg.seed)
         random.seed(cfg.seed)
         np.random.seed(cfg.seed % 2**32)
         self.supernet = Supernet(cfg.C, cfg.N, num_classes, cfg.track_running_stats).to(device)
+        if cl:
+            self.supernet = self.supernet.to(memory_format=torch.channels_last)
         self.w_optimizer = torch.optim.SGD(
             self.supernet.weights(),
             lr=cfg.lr,
