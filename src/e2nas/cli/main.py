@@ -6,6 +6,7 @@ import typer
 
 from e2nas.cli.arch import arch, space_app
 from e2nas.cli.search import methods, search
+from e2nas.cli.vae import vae_app
 
 app = typer.Typer(
     name="e2nas",
@@ -18,6 +19,7 @@ app.command("arch")(arch)
 app.add_typer(space_app, name="space")
 app.command("search")(search)
 app.command("methods")(methods)
+app.add_typer(vae_app, name="vae")
 
 
 if __name__ == "__main__":  # pragma: no cover
