@@ -18,7 +18,7 @@ import resource
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,11 @@ CHECKPOINT = "checkpoint.pt"
 LOG = "log.jsonl"
 RESULTS = "results.json"
 CONFIG = "config.json"
+
+
+#: ``hook(ctx, record, history)`` at every epoch end: this epoch's log record (not yet written) and the earlier
+#: records (restored on resume); returns extra fields for the log line, or None
+EpochHook = Callable[[SearchContext, dict[str, Any], list[dict[str, Any]]], "dict[str, Any] | None"]
 
 
 class SearchError(RuntimeError):
@@ -119,11 +124,24 @@ class SearchEngine:
 
     ``out_dir`` receives ``config.json``, ``log.jsonl`` (one line per epoch), ``checkpoint.pt`` and, at the end,
     ``results.json``.
+
+    ``epoch_hooks`` are observers called at every epoch end, after the searcher's ``epoch_end`` and before the
+    log line is written, as ``hook(ctx, record, history)``; the fields they return are added to the line. They
+    must leave the supernet, the RNGs and the searcher as they found them (``ctx.evaluate`` does), so a run with
+    hooks finds the same cells as one without; their time counts in the run's wall time.
     """
 
-    def __init__(self, config: SearchConfig, out_dir: str | Path, resume: bool = False, progress: bool = True):
+    def __init__(
+        self,
+        config: SearchConfig,
+        out_dir: str | Path,
+        resume: bool = False,
+        progress: bool = True,
+        epoch_hooks: Sequence[EpochHook] = (),
+    ):
         config.validate()
         self.config = config
+        self.epoch_hooks = tuple(epoch_hooks)
         self.out = Path(out_dir)
         self.resume = resume
         self.show_progress = progress
@@ -333,6 +351,9 @@ class SearchEngine:
         )
         extra = _jsonable(self.searcher.extra_log())
         record.update({k: v for k, v in extra.items() if k not in record})
+        for hook in self.epoch_hooks:
+            added = _jsonable(hook(ctx, record, self.history) or {})
+            record.update({k: v for k, v in added.items() if k not in record})
         self.history.append(record)
         self._consider_best(cell, f"epoch {self.epoch + 1}", self.epoch + 1)
         with open(self.out / LOG, "a") as fh:

@@ -1,0 +1,368 @@
+"""Reports: the E²NAS paper's Table 1 (final cell) and Table 2 (final vs best during search) from run dirs.
+
+Every directory holding a ``results.json`` below the given roots is a run. Runs are grouped by method, the
+searcher options that differ from the method's defaults, ε, preset, dataset and epochs; each group gives
+mean ± sample standard deviation (ddof=1) over its runs (seeds) of the NB201 ground truth of its cells. With
+one run the std is undefined: ``None`` in JSON, "–" in Markdown and LaTeX.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from e2nas.benchmark import PAPER_COLUMNS
+
+#: table headers of the paper's columns
+COLUMN_TITLES: dict[str, str] = {
+    "cifar10_valid": "C10 valid",
+    "cifar10_test_v10": "C10 test (v1_0)",
+    "cifar100_test": "C100 test",
+    "imagenet16_test": "IN16 test",
+}
+#: published NB201 search results (SPEC §7; NB201 paper Table 5 and E²NAS paper Table 1), in PAPER_COLUMNS order
+PUBLISHED: dict[str, tuple[float, float, float, float]] = {
+    "DARTS-V1 (NB201 paper)": (39.77, 54.30, 15.61, 16.32),
+    "GDAS (NB201 paper)": (89.89, 93.61, 70.70, 41.71),
+    "SETN (NB201 paper)": (84.04, 87.64, 59.05, 32.52),
+    "ENAS (NB201 paper)": (37.51, 53.89, 13.96, 14.84),
+    "RSPS (NB201 paper)": (80.42, 84.07, 52.31, 26.28),
+    "E²NAS (E²NAS paper)": (90.94, 93.89, 72.05, 45.77),
+}
+FORMATS = ("markdown", "json", "latex")
+
+
+class ReportError(ValueError):
+    """Nothing to report, or an unreadable input (user error)."""
+
+
+@dataclass
+class Run:
+    """One finished search, read from its directory."""
+
+    dir: Path
+    results: dict[str, Any]
+    log: list[dict[str, Any]] = field(default_factory=list)
+    root: str = ""  # the directory given to find_runs that this run was found under
+
+    @property
+    def method(self) -> str:
+        return str(self.results["method"])
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.results.get("config", {})
+
+    def monitor_time(self) -> float:
+        """Seconds the epoch monitors took (log fields ``<monitor>_time_s``); 0 without monitors."""
+        return float(sum(v for r in self.log for k, v in r.items() if k.endswith("_time_s") and k != "time_s"))
+
+    def search_time(self) -> float:
+        """Wall time of the search without the monitors' time, so monitored and plain runs compare."""
+        return float(self.results.get("wall_time_s", math.nan)) - self.monitor_time()
+
+    def changed_options(self) -> dict[str, Any]:
+        """Searcher options that differ from the method's defaults (all of them if the method is unknown)."""
+        opts = dict(self.results.get("searcher_options") or {})
+        try:
+            from e2nas.searchers import get_searcher_class
+
+            defaults = vars(get_searcher_class(self.method).Options())
+        except Exception:  # a method this install does not have: show what was set, if anything
+            return {k: v for k, v in (self.config.get("options") or {}).items()}
+        return {k: v for k, v in opts.items() if k not in defaults or defaults[k] != v}
+
+    def key(self, per_dir: bool = False) -> tuple:
+        """Group key: method, changed options, ε, preset, dataset, epochs (and the root dir with ``per_dir``)."""
+        c = self.config
+        opts = tuple(sorted((k, json.dumps(v)) for k, v in self.changed_options().items()))
+        return (
+            self.method,
+            opts,
+            float(self.results.get("epsilon", c.get("epsilon", 0.0)) or 0.0),
+            self.results.get("preset", c.get("preset")),
+            c.get("dataset"),
+            self.results.get("epochs", c.get("epochs")),
+            self.root if per_dir else "",
+        )
+
+
+def read_log(run_dir: Path) -> list[dict[str, Any]]:
+    path = run_dir / "log.jsonl"
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line:
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                break  # a torn last line of a killed run
+    return out
+
+
+def find_runs(dirs: list[str | Path], with_logs: bool = True) -> tuple[list[Run], list[str]]:
+    """Every run (a ``results.json``) under ``dirs``; returns (runs, warnings about unreadable ones)."""
+    runs: list[Run] = []
+    warnings: list[str] = []
+    seen: set[Path] = set()
+    for d in dirs:
+        root = Path(d)
+        if not root.exists():
+            raise ReportError(f"{root} does not exist; give directories that hold runs (results.json)")
+        files = [root] if root.is_file() else sorted(root.rglob("results.json"))
+        for f in files:
+            run_dir = f.parent.resolve()
+            if run_dir in seen:
+                continue
+            seen.add(run_dir)
+            try:
+                res = json.loads(f.read_text())
+                res["final"]["ground_truth"]  # noqa: B018 - schema check
+            except (OSError, ValueError, KeyError, TypeError) as err:
+                warnings.append(f"skipped {f}: unreadable results ({type(err).__name__})")
+                continue
+            runs.append(Run(run_dir, res, read_log(run_dir) if with_logs else [], root=str(d)))
+    return runs, warnings
+
+
+def stats(values: list[float]) -> dict[str, Any]:
+    """mean and sample std (ddof=1; None for a single value) of ``values``."""
+    a = np.asarray(values, dtype=float)
+    return {
+        "mean": float(a.mean()) if a.size else None,
+        "std": float(a.std(ddof=1)) if a.size > 1 else None,
+        "n": int(a.size),
+        "values": [float(v) for v in a],
+    }
+
+
+@dataclass
+class Group:
+    key: tuple
+    runs: list[Run]
+    label: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        method, opts, eps, preset, dataset, epochs, root = self.key
+        final = {c: stats([r.results["final"]["ground_truth"][c] for r in self.runs]) for c in PAPER_COLUMNS}
+        bests = [r.results.get("best") or r.results["final"] for r in self.runs]
+        best = {c: stats([b["ground_truth"][c] for b in bests]) for c in PAPER_COLUMNS}
+        epochs_best = [b.get("epoch") for b in bests if b.get("epoch") is not None]
+        return {
+            "label": self.label,
+            "method": method,
+            "options": {k: json.loads(v) for k, v in opts},
+            "epsilon": eps,
+            "preset": preset,
+            "dataset": dataset,
+            "epochs": epochs,
+            "dir": root or None,
+            "n": len(self.runs),
+            "seeds": sorted(r.results.get("seed") for r in self.runs),
+            "runs": [str(r.dir) for r in self.runs],
+            "final": final,
+            "best": best,
+            "best_epoch": stats(epochs_best),
+            "search_time_s": stats([r.search_time() for r in self.runs]),
+            "monitor_time_s": stats([r.monitor_time() for r in self.runs]),
+            "peak_memory_mb": stats([r.results.get("peak_memory_mb", math.nan) for r in self.runs]),
+            "peak_memory_kind": sorted({str(r.results.get("peak_memory_kind")) for r in self.runs}),
+        }
+
+
+def group_runs(runs: list[Run], per_dir: bool = False) -> list[Group]:
+    """Group runs by setting and give each group a label: method, changed options, ε, and preset / dataset /
+    epochs / source directory (``per_dir``) where those differ between groups."""
+    groups: dict[tuple, Group] = {}
+    for r in runs:
+        k = r.key(per_dir)
+        groups.setdefault(k, Group(k, [])).runs.append(r)
+    out = sorted(groups.values(), key=lambda g: tuple(str(x) for x in g.key))
+    varying = [len({g.key[i] for g in out}) > 1 for i in range(7)]
+    for g in out:
+        method, opts, eps, preset, dataset, epochs, root = g.key
+        extra = [f"{k}={json.loads(v)}" for k, v in opts]
+        if eps or varying[2]:
+            extra.append(f"ε={eps:g}")
+        if varying[3]:
+            extra.append(str(preset))
+        if varying[4]:
+            extra.append(str(dataset))
+        if varying[5]:
+            extra.append(f"{epochs} ep")
+        if varying[6]:
+            extra.append(Path(root).name or root)
+        g.label = method + (f" ({', '.join(extra)})" if extra else "")
+    return out
+
+
+def duplicate_seeds(groups: list[Group]) -> list[str]:
+    """Warnings for groups holding the same seed more than once (e.g. one setting run in two directories)."""
+    out = []
+    for g in groups:
+        seeds = [r.results.get("seed") for r in g.runs]
+        dup = sorted({s for s in seeds if seeds.count(s) > 1}, key=str)
+        if dup:
+            out.append(
+                f"{g.label}: seed(s) {', '.join(map(str, dup))} appear in more than one run; "
+                "pass --per-dir to keep the directories apart"
+            )
+    return out
+
+
+def build_report(dirs: list[str | Path], published: bool = False, per_dir: bool = False) -> dict[str, Any]:
+    """The report as a JSON-ready dict (tables in data form); raises ReportError if no run is found.
+
+    ``per_dir``: runs found under different given directories are never grouped together."""
+    runs, warnings = find_runs(dirs, with_logs=True)
+    if not runs:
+        raise ReportError(f"no runs (results.json) found under {', '.join(str(d) for d in dirs)}")
+    groups = group_runs(runs, per_dir)
+    warnings = warnings + duplicate_seeds(groups)
+    from e2nas.benchmark import GroundTruth
+
+    gt = GroundTruth()
+    optimum = {}
+    for c in PAPER_COLUMNS:
+        cell, value = gt.best(c)
+        optimum[c] = {"value": value, "index": cell.index, "cell": cell.to_string()}
+    return {
+        "columns": list(PAPER_COLUMNS),
+        "column_titles": COLUMN_TITLES,
+        "std": "sample standard deviation over runs (ddof=1); null when a group has one run",
+        "groups": [g.summary() for g in groups],
+        "optimum": optimum,
+        "published": ({k: dict(zip(PAPER_COLUMNS, v, strict=True)) for k, v in PUBLISHED.items()} if published else {}),
+        "warnings": warnings,
+        "dirs": [str(d) for d in dirs],
+    }
+
+
+# -- rendering ---------------------------------------------------------------------------------------------
+
+
+def fmt_stat(s: dict[str, Any], digits: int = 2, pm: str = " ± ", dash: str = "–") -> str:
+    if s["mean"] is None or (isinstance(s["mean"], float) and math.isnan(s["mean"])):
+        return dash
+    std = dash if s["std"] is None else f"{s['std']:.{digits}f}"
+    return f"{s['mean']:.{digits}f}{pm}{std}"
+
+
+def _rows(report: dict[str, Any], latex: bool) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
+    """(table 1 rows, table 2 rows, reference rows) as strings."""
+    pm, dash = (r" $\pm$ ", "--") if latex else (" ± ", "–")
+    t1, t2, ref = [], [], []
+    for g in report["groups"]:
+        label = _tex(g["label"]) if latex else g["label"]
+        t1.append(
+            [label, str(g["n"])]
+            + [fmt_stat(g["final"][c], 2, pm, dash) for c in report["columns"]]
+            + [fmt_stat(g["search_time_s"], 0, pm, dash), fmt_stat(g["peak_memory_mb"], 0, pm, dash)]
+        )
+        delta = [
+            b - f
+            for b, f in zip(g["best"]["cifar10_valid"]["values"], g["final"]["cifar10_valid"]["values"], strict=True)
+        ]
+        t2.append(
+            [label, str(g["n"])]
+            + [
+                f"{fmt_stat(g['final'][c], 2, pm, dash)} / {fmt_stat(g['best'][c], 2, pm, dash)}"
+                for c in report["columns"]
+            ]
+            + [fmt_stat(g["best_epoch"], 1, pm, dash), fmt_stat(stats(delta), 2, pm, dash)]
+        )
+    opt = report["optimum"]
+    ref.append(["NB201 optimum", "–" if not latex else "--"] + [f"{opt[c]['value']:.2f}" for c in report["columns"]])
+    for name, vals in report["published"].items():
+        ref.append([_tex(name + " †") if latex else name + " †", "--" if latex else "–"])
+        ref[-1] += [f"{vals[c]:.2f}" for c in report["columns"]]
+    return t1, t2, ref
+
+
+def _tex(s: str) -> str:
+    s = s.replace("\\", r"\textbackslash{}")
+    for ch in "_&%$#{}":
+        s = s.replace(ch, "\\" + ch)
+    return s.replace("ε", r"$\epsilon$").replace("²", r"$^2$").replace("†", r"$^\dagger$")
+
+
+def _notes(report: dict[str, Any]) -> list[str]:
+    notes = [
+        "Values: NB201 ground-truth accuracy (%) of each run's final cell (Table 1) and of the best cell seen "
+        "during search by C10 valid (Table 2), mean ± sample std over runs (ddof=1; – when n = 1). "
+        "C10 test is the NB201 v1_0 column (`cifar10_test_v10`), as in the E²NAS paper.",
+        "Search time: wall-clock seconds of the search, without the time of epoch monitors (Kendall τ, "
+        "forgetting) where a run had them; peak memory: "
+        + ", ".join(sorted({k for g in report["groups"] for k in g["peak_memory_kind"]}))
+        + " in MB.",
+    ]
+    if report["published"]:
+        notes.append("† published numbers (SPEC §7) for the full paper protocol, for reference only.")
+    return notes
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    t1, t2, ref = _rows(report, latex=False)
+    cols = [COLUMN_TITLES[c] for c in report["columns"]]
+
+    def table(header: list[str], rows: list[list[str]]) -> list[str]:
+        out = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+        out += ["| " + " | ".join(r + [""] * (len(header) - len(r))) + " |" for r in rows]
+        return out
+
+    lines = ["## Table 1: final architecture (NB201 ground truth, %)", ""]
+    lines += table(["Method", "n", *cols, "search time (s)", "peak mem (MB)"], t1 + ref)
+    lines += ["", "## Table 2: final / best during search (NB201 ground truth, %)", ""]
+    lines += table(["Method", "n", *cols, "best at epoch", "Δ C10 valid (best − final)"], t2)
+    lines += [""] + [f"- {n}" for n in _notes(report)]
+    if report["warnings"]:
+        lines += [f"- warning: {w}" for w in report["warnings"]]
+    return "\n".join(lines) + "\n"
+
+
+def to_latex(report: dict[str, Any]) -> str:
+    t1, t2, ref = _rows(report, latex=True)
+    cols = [_tex(COLUMN_TITLES[c]) for c in report["columns"]]
+
+    def table(caption: str, header: list[str], rows: list[list[str]], extra: list[list[str]] = ()) -> list[str]:
+        spec = "l" + "r" * (len(header) - 1)
+        out = [r"\begin{table}[t]", r"\centering", rf"\caption{{{caption}}}", rf"\begin{{tabular}}{{{spec}}}"]
+        out += [r"\toprule", " & ".join(header) + r" \\", r"\midrule"]
+        out += [" & ".join(r + [""] * (len(header) - len(r))) + r" \\" for r in rows]
+        if extra:
+            out.append(r"\midrule")
+            out += [" & ".join(r + [""] * (len(header) - len(r))) + r" \\" for r in extra]
+        out += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+        return out
+
+    lines = table(
+        "Final architecture, NB201 ground-truth accuracy (\\%), mean $\\pm$ sample std over seeds.",
+        ["Method", "$n$", *cols, "time (s)", "mem (MB)"],
+        t1,
+        ref,
+    )
+    lines += [""]
+    lines += table(
+        "Final / best-during-search architecture, NB201 ground-truth accuracy (\\%).",
+        ["Method", "$n$", *cols, "best epoch", r"$\Delta$ C10 valid"],
+        t2,
+    )
+    lines += [""] + [f"% {_tex(n)}" for n in _notes(report)]
+    return "\n".join(lines) + "\n"
+
+
+def render(report: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(report, indent=2) + "\n"
+    if fmt == "latex":
+        return to_latex(report)
+    if fmt == "markdown":
+        return to_markdown(report)
+    raise ReportError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

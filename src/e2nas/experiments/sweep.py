@@ -1,0 +1,539 @@
+"""Sweeps: a grid of searches (methods × seeds × presets × datasets × ε × options) from one YAML file.
+
+Every run gets its own directory, named from its settings, so re-running a sweep skips finished runs
+(``results.json`` present) and resumes interrupted ones (``checkpoint.pt`` present). Runs execute in separate
+worker processes (one process per run, so a crash takes down only its run) or as tasks on a Ray cluster. A
+failing run leaves ``error.json`` in its directory and an entry in the sweep summary; the others go on.
+
+The YAML schema is documented in docs/experiments.md; :func:`parse_sweep` validates it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import json
+import os
+import re
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def summary_path(root: Path, name: str) -> Path:
+    """``<out>/sweep_summary_<name>.json``: sweeps sharing an output root keep their own summaries."""
+    return Path(root) / f"sweep_summary_{re.sub(r'[^A-Za-z0-9._=,+-]', '_', name)}.json"
+
+
+ERROR = "error.json"
+RUN_SPEC = "sweep_run.json"
+#: top-level keys of a sweep file
+KEYS = ("name", "out", "method", "seed", "preset", "dataset", "epsilon", "options", "overrides", "monitors")
+ENGINES = ("local", "ray")
+
+
+class SweepError(ValueError):
+    """An invalid sweep file or setting (user error: the CLI prints one line and exits 2)."""
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One search of a sweep: everything needed to build its config (plus the monitors it logs)."""
+
+    method: str
+    seed: int
+    preset: str
+    dataset: str | None = None
+    epsilon: float | None = None
+    options: tuple[tuple[str, Any], ...] = ()
+    overrides: tuple[tuple[str, Any], ...] = ()
+    monitors: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+
+    def config(self, threads: int | None = None) -> Any:
+        """The run's :class:`SearchConfig` (raises ConfigError / SearcherError on bad settings)."""
+        from e2nas.engine import make_config
+
+        kw = dict(self.overrides)
+        return make_config(
+            self.preset,
+            self.method,
+            **{
+                **kw,
+                "seed": self.seed,
+                "dataset": self.dataset,
+                "epsilon": self.epsilon,
+                "options": dict(self.options) or None,
+                "threads": threads,
+            },
+        )
+
+    @property
+    def name(self) -> str:
+        """Deterministic directory name, from the effective settings (so it does not depend on the file)."""
+        cfg = self.config()
+        parts = [self.method + "".join(f"-{k}={_fmt(v)}" for k, v in self.options)]
+        parts += [cfg.preset, cfg.dataset, f"eps{_fmt(cfg.epsilon)}"]
+        parts += [f"{k}={_fmt(getattr(cfg, k))}" for k, _ in self.overrides if k not in ("dataset", "data_dir")]
+        parts.append(f"s{self.seed}")
+        return re.sub(r"[^A-Za-z0-9._=,+-]", "_", "_".join(parts))
+
+    def monitor_dict(self) -> dict[str, dict[str, Any]]:
+        return {name: dict(settings) for name, settings in self.monitors}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "seed": self.seed,
+            "preset": self.preset,
+            "dataset": self.dataset,
+            "epsilon": self.epsilon,
+            "options": dict(self.options),
+            "overrides": dict(self.overrides),
+            "monitors": self.monitor_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RunSpec:
+        return cls(
+            method=d["method"],
+            seed=int(d["seed"]),
+            preset=d["preset"],
+            dataset=d.get("dataset"),
+            epsilon=d.get("epsilon"),
+            options=tuple(sorted(d.get("options", {}).items())),
+            overrides=tuple(sorted(d.get("overrides", {}).items())),
+            monitors=tuple(sorted((k, tuple(sorted((v or {}).items()))) for k, v in d.get("monitors", {}).items())),
+        )
+
+
+@dataclass
+class Sweep:
+    name: str
+    out: str
+    runs: list[RunSpec]
+    dropped: list[str] = field(default_factory=list)  # grid points left out, with the reason
+    source: str | None = None
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float):
+        return format(v, "g")
+    if isinstance(v, list | tuple):
+        return ",".join(_fmt(x) for x in v)
+    return str(v)
+
+
+def _as_list(value: Any, key: str, kind: type | tuple[type, ...]) -> list[Any]:
+    values = value if isinstance(value, list) else [value]
+    if not values:
+        raise SweepError(f"sweep key {key!r} is an empty list; give at least one value")
+    for v in values:
+        if isinstance(v, bool) and kind is not bool or not isinstance(v, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise SweepError(f"sweep key {key!r}: {v!r} is not a {names}")
+    return values
+
+
+def _grid(mapping: dict[str, Any], where: str) -> list[tuple[tuple[str, Any], ...]]:
+    """``{a: [1, 2], b: 3}`` -> [((a,1),(b,3)), ((a,2),(b,3))]; a list value is a grid axis."""
+    if not isinstance(mapping, dict):
+        raise SweepError(f"{where} must be a mapping of key: value (a list value is a grid axis)")
+    keys = sorted(mapping)
+    axes = []
+    for k in keys:
+        v = mapping[k]
+        if isinstance(v, dict):
+            raise SweepError(f"{where}.{k}: nested mappings are not allowed")
+        if k == "arch_betas" and isinstance(v, list) and v and not isinstance(v[0], list):
+            v = [v]  # one pair, not an axis
+        vals = v if isinstance(v, list) else [v]
+        if not vals:
+            raise SweepError(f"{where}.{k} is an empty list")
+        axes.append(vals)
+    return [tuple(zip(keys, combo, strict=True)) for combo in itertools.product(*axes)]
+
+
+def parse_sweep(data: Any, source: str | None = None) -> Sweep:
+    """Validate a sweep mapping (the parsed YAML) and expand it into runs; every run's config is built here,
+    so a bad method, option or config field fails before anything runs."""
+    from e2nas.engine import DEFAULT_PRESET, ConfigError
+    from e2nas.experiments.monitors import MonitorError, build_monitors
+    from e2nas.searchers import SearcherError, create_searcher, get_searcher_class, list_searchers
+
+    where = source or "sweep"
+    if not isinstance(data, dict):
+        raise SweepError(f"{where}: a sweep file must be a YAML mapping with keys {', '.join(KEYS)}")
+    for k in data:
+        if k not in KEYS:
+            near = difflib.get_close_matches(str(k), KEYS, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise SweepError(f"{where}: unknown key {k!r}{hint}; allowed: {', '.join(KEYS)}")
+    if "method" not in data:
+        raise SweepError(f"{where}: 'method' is required (a name, a list of names, or 'all')")
+    name = data.get("name") or (Path(source).stem if source else "sweep")
+    if not isinstance(name, str):
+        raise SweepError(f"{where}: 'name' must be a string")
+    out = data.get("out") or f"runs/{name}"
+    if not isinstance(out, str):
+        raise SweepError(f"{where}: 'out' must be a path string")
+
+    methods = data["method"]
+    if methods == "all" or methods == ["all"]:
+        methods = list(list_searchers())
+    methods = _as_list(methods, "method", str)
+    for m in methods:
+        try:
+            get_searcher_class(m)
+        except SearcherError as err:
+            raise SweepError(f"{where}: {err}") from None
+    seeds = _as_list(data.get("seed", 0), "seed", int)
+    presets = _as_list(data.get("preset", DEFAULT_PRESET), "preset", str)
+    datasets = _as_list(data["dataset"], "dataset", str) if data.get("dataset") is not None else [None]
+    epsilons = (
+        [float(e) for e in _as_list(data["epsilon"], "epsilon", (int, float))]
+        if data.get("epsilon") is not None
+        else [None]
+    )
+    options = data.get("options") or {}
+    if not isinstance(options, dict):
+        raise SweepError(f"{where}: 'options' must map method names to option mappings")
+    for m in options:
+        if m not in methods:
+            raise SweepError(f"{where}: options given for {m!r}, which is not in this sweep's methods")
+    overrides = _grid(data.get("overrides") or {}, "overrides")
+    monitors_spec = data.get("monitors") or {}
+    try:
+        build_monitors(monitors_spec)
+    except MonitorError as err:
+        raise SweepError(f"{where}: {err}") from None
+    monitors = tuple(sorted((k, tuple(sorted((v or {}).items()))) for k, v in monitors_spec.items()))
+
+    runs: list[RunSpec] = []
+    dropped: list[str] = []
+    seen: set[str] = set()
+    for m in methods:
+        cls = get_searcher_class(m)
+        opt_grid = _grid(options.get(m) or {}, f"options.{m}")
+        for opts in opt_grid:
+            try:
+                parsed = create_searcher(m, dict(opts) or None, 0.0).options
+            except SearcherError as err:
+                raise SweepError(f"{where}: options.{m}: {err}") from None
+            opts = tuple((k, getattr(parsed, k)) for k, _ in opts)  # typed values: 5 and 5.0 name one run
+            for preset, ds, eps, ov, seed in itertools.product(presets, datasets, epsilons, overrides, seeds):
+                if eps and not cls.supports_epsilon:
+                    dropped.append(f"{m} eps={_fmt(eps)}: {m} does not support complementation (epsilon must be 0)")
+                    continue
+                spec = RunSpec(m, int(seed), preset, ds, eps, opts, ov, monitors)
+                try:
+                    run_name = spec.name
+                except (ConfigError, SearcherError) as err:
+                    raise SweepError(f"{where}: run {m} seed {seed}: {err}") from None
+                if run_name not in seen:
+                    seen.add(run_name)
+                    runs.append(spec)
+    # seed-major order: a sweep stopped half-way has every setting for the first seeds, not all seeds of a few
+    rank = {sd: i for i, sd in enumerate(seeds)}
+    runs.sort(key=lambda r: rank[r.seed])
+    return Sweep(name=name, out=out, runs=runs, dropped=sorted(set(dropped)), source=source)
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    p = Path(path)
+    if not p.is_file():
+        raise SweepError(f"sweep file {p} not found")
+    try:
+        data = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise SweepError(f"{p}: not valid YAML{at}: {getattr(err, 'problem', err)}") from None
+    return parse_sweep(data, str(p))
+
+
+# -- running -----------------------------------------------------------------------------------------------
+
+
+def run_status(run_dir: Path) -> str:
+    """finished | failed | interrupted (checkpoint, no results) | pending, from the files in ``run_dir``."""
+    if (run_dir / "results.json").exists():
+        return "finished"
+    if (run_dir / ERROR).exists():
+        return "failed"
+    if (run_dir / "checkpoint.pt").exists():
+        return "interrupted"
+    return "pending"
+
+
+def execute_run(spec: dict[str, Any], run_dir: str, threads: int | None = None) -> dict[str, Any]:
+    """Run (or resume, or skip) one search; never raises. Runs in a worker process or a Ray task."""
+    out = Path(run_dir)
+    entry: dict[str, Any] = {"name": out.name, "dir": str(out), **spec}
+    t0 = time.time()
+    if (out / "results.json").exists():
+        return {**entry, "status": "skipped", **_result_fields(out)}
+    resume = (out / "checkpoint.pt").exists()
+    try:
+        import torch
+
+        from e2nas.engine import SearchEngine
+        from e2nas.experiments.monitors import build_monitors
+
+        if threads:
+            torch.set_num_threads(threads)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / ERROR).unlink(missing_ok=True)
+        (out / RUN_SPEC).write_text(json.dumps(spec, indent=2) + "\n")
+        run = RunSpec.from_dict(spec)
+        engine = SearchEngine(
+            run.config(threads), out, resume=resume, progress=False, epoch_hooks=build_monitors(run.monitor_dict())
+        )
+        results = engine.run()
+    except BaseException as err:  # noqa: BLE001 - one failing run must not stop the sweep
+        if isinstance(err, KeyboardInterrupt):
+            status = "interrupted" if (out / "checkpoint.pt").exists() else "not started"
+            return {**entry, "status": status, "resumed": resume, "wall_s": time.time() - t0}
+        msg = f"{type(err).__name__}: {err}"
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / ERROR).write_text(
+                json.dumps({"error": msg, "traceback": traceback.format_exc(), "time": time.time()}, indent=2) + "\n"
+            )
+        except OSError:
+            pass
+        return {**entry, "status": "failed", "error": msg, "resumed": resume, "wall_s": time.time() - t0}
+    status = "finished" if results is not None else "interrupted"
+    return {**entry, "status": status, "resumed": resume, "wall_s": time.time() - t0, **_result_fields(out)}
+
+
+def _result_fields(run_dir: Path) -> dict[str, Any]:
+    try:
+        res = json.loads((run_dir / "results.json").read_text())
+        return {
+            "final_index": res["final"]["index"],
+            "final_cifar10_valid": res["final"]["ground_truth"]["cifar10_valid"],
+            "search_time_s": res.get("wall_time_s"),
+            "resumed": res.get("resumed"),
+        }
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _worker_entry(spec: dict[str, Any], run_dir: str, threads: int | None) -> None:
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # a terminal Ctrl-C reaches only the sweep, which forwards exactly one SIGINT per run
+    status = execute_run(spec, run_dir, threads)
+    code = {"finished": 0, "skipped": 0, "failed": 1, "interrupted": 130, "not started": 130}[status["status"]]
+    raise SystemExit(code)
+
+
+def _collect_local(spec: dict[str, Any], run_dir: Path, exitcode: int | None, t0: float) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": run_dir.name, "dir": str(run_dir), **spec, "wall_s": time.time() - t0}
+    if exitcode == 0 and (run_dir / "results.json").exists():
+        return {**entry, "status": "finished", **_result_fields(run_dir)}
+    if exitcode == 130:  # stopped before its first checkpoint: nothing to resume, it starts afresh next time
+        return {**entry, "status": "interrupted" if (run_dir / "checkpoint.pt").exists() else "not started"}
+    err_file = run_dir / ERROR
+    if err_file.exists():
+        try:
+            msg = json.loads(err_file.read_text())["error"]
+        except (ValueError, KeyError):
+            msg = "see error.json"
+    else:
+        msg = f"worker process exited with code {exitcode} (killed or crashed) before reporting"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        err_file.write_text(json.dumps({"error": msg, "traceback": None, "time": time.time()}, indent=2) + "\n")
+    return {**entry, "status": "failed", "error": msg}
+
+
+def _mp_context() -> Any:
+    """A fork server that has imported torch and e2nas once: each run is a fresh process (a crash kills only
+    its run) that starts in milliseconds, not the seconds a spawned interpreter needs to import torch. Forking
+    the caller itself could deadlock once torch has run OpenMP threads in it. Spawn where there is no fork."""
+    import multiprocessing as mp
+
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    # torch._dynamo: the first optimizer constructed imports it, ~3 s on a busy machine
+    ctx.set_forkserver_preload(
+        ["torch", "torch._dynamo", "e2nas.engine", "e2nas.experiments.monitors", "e2nas.experiments.sweep"]
+    )
+    return ctx
+
+
+def _run_local(
+    jobs: list[tuple[dict[str, Any], Path]],
+    workers: int,
+    threads: int,
+    report: Callable[[dict[str, Any]], None],
+    done: list[dict[str, Any]],
+) -> None:
+    """One fresh process per run (forked from a preloaded server), at most ``workers`` at a time; entries are
+    appended to ``done`` as runs end. On Ctrl-C every running run gets one SIGINT (it checkpoints and stops),
+    nothing new starts, and KeyboardInterrupt is re-raised once they have exited."""
+    import signal
+    from multiprocessing.connection import wait
+
+    ctx = _mp_context()
+    pending = list(jobs)
+    running: dict[int, tuple[Any, dict[str, Any], Path, float]] = {}
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                spec, run_dir = pending.pop(0)
+                p = ctx.Process(target=_worker_entry, args=(spec, str(run_dir), threads), name=f"e2nas-{run_dir.name}")
+                p.start()
+                running[p.sentinel] = (p, spec, run_dir, time.time())
+                report({"name": run_dir.name, "status": "started", "dir": str(run_dir)})
+            for sentinel in wait(list(running), timeout=5.0):
+                p, spec, run_dir, t0 = running.pop(sentinel)  # type: ignore[call-overload]
+                p.join()
+                entry = _collect_local(spec, run_dir, p.exitcode, t0)
+                done.append(entry)
+                report(entry)
+    except KeyboardInterrupt:
+        for p, *_ in running.values():
+            if p.pid is not None and p.exitcode is None:
+                os.kill(p.pid, signal.SIGINT)
+        for p, spec, run_dir, t0 in running.values():
+            p.join()
+            entry = _collect_local(spec, run_dir, p.exitcode, t0)
+            done.append(entry)
+            report(entry)
+        running.clear()
+        raise
+
+
+def _run_ray(
+    jobs: list[tuple[dict[str, Any], Path]],
+    workers: int,
+    threads: int,
+    address: str | None,
+    report: Callable[[dict[str, Any]], None],
+) -> list[dict[str, Any]]:
+    """One Ray task per run (``num_cpus=threads``). Without ``address`` a local Ray instance is started with
+    ``workers × threads`` CPUs; with one, the cluster's workers must have e2nas installed and see the run dirs."""
+    try:
+        import ray
+    except ImportError:
+        raise SweepError("--engine ray needs Ray: pip install 'e2nas[ray]'") from None
+    started = not ray.is_initialized()
+    if started:
+        kw: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+        if address:
+            ray.init(address=address, **kw)
+        else:
+            # Ray runs its workers at nice 15 by default: on a shared machine they then starve (importing torch
+            # took 27 s instead of 5 s here); the driver only waits, so the runs may have normal priority
+            ray.init(num_cpus=workers * threads, _system_config={"worker_niceness": 0}, **kw)
+    try:
+        task = ray.remote(num_cpus=threads, max_retries=0)(execute_run)
+        refs = {}
+        for spec, run_dir in jobs:
+            refs[task.remote(spec, str(run_dir), threads)] = (spec, run_dir, time.time())
+        done: list[dict[str, Any]] = []
+        while refs:
+            ready, _ = ray.wait(list(refs), num_returns=1)
+            ref = ready[0]
+            spec, run_dir, t0 = refs.pop(ref)
+            try:
+                entry = ray.get(ref)
+            except Exception as err:  # the task's worker died
+                msg = f"ray task failed: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+                run_dir.mkdir(parents=True, exist_ok=True)
+                (run_dir / ERROR).write_text(json.dumps({"error": msg, "traceback": str(err)}, indent=2) + "\n")
+                entry = {"name": run_dir.name, "dir": str(run_dir), **spec, "status": "failed", "error": msg}
+                entry["wall_s"] = time.time() - t0
+            done.append(entry)
+            report(entry)
+        return done
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def run_sweep(
+    sweep: Sweep,
+    out: str | Path | None = None,
+    workers: int = 2,
+    engine: str = "local",
+    address: str | None = None,
+    threads: int | None = None,
+    report: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Run every run of ``sweep`` not finished yet; write and return the sweep summary.
+
+    ``threads``: torch threads per run (default: CPU cores // workers, at least 1).
+    """
+    if engine not in ENGINES:
+        raise SweepError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if workers < 1:
+        raise SweepError(f"--workers must be >= 1, got {workers}")
+    root = Path(out if out is not None else sweep.out).absolute()
+    root.mkdir(parents=True, exist_ok=True)
+    threads = threads or max(1, (os.cpu_count() or 1) // workers)
+    report = report or (lambda entry: None)
+    t0 = time.time()
+    entries: list[dict[str, Any]] = []
+    jobs: list[tuple[dict[str, Any], Path]] = []
+    for spec in sweep.runs:
+        run_dir = root / spec.name
+        if (run_dir / "results.json").exists():
+            entry = {"name": spec.name, "dir": str(run_dir), **spec.to_dict(), "status": "skipped"}
+            entry.update(_result_fields(run_dir))
+            entries.append(entry)
+            report(entry)
+        else:
+            jobs.append((spec.to_dict(), run_dir))
+    interrupted = False
+    try:
+        if jobs:
+            if engine == "ray":
+                entries += _run_ray(jobs, workers, threads, address, report)
+            else:
+                _run_local(jobs, workers, threads, report, entries)
+    except KeyboardInterrupt:
+        interrupted = True
+    order = {spec.name: i for i, spec in enumerate(sweep.runs)}
+    by_name = {e["name"]: e for e in entries}
+    for spec in sweep.runs:  # runs never started (Ctrl-C)
+        if spec.name not in by_name:
+            by_name[spec.name] = {
+                "name": spec.name,
+                "dir": str(root / spec.name),
+                **spec.to_dict(),
+                "status": "not started",
+            }
+    runs = sorted(by_name.values(), key=lambda e: order.get(e["name"], len(order)))
+    counts: dict[str, int] = {}
+    for e in runs:
+        counts[e["status"]] = counts.get(e["status"], 0) + 1
+    summary = {
+        "sweep": sweep.name,
+        "file": sweep.source,
+        "out": str(root),
+        "engine": engine,
+        "address": address,
+        "workers": workers,
+        "threads_per_run": threads,
+        "started": t0,
+        "wall_s": time.time() - t0,
+        "interrupted": interrupted,
+        "counts": counts,
+        "dropped": sweep.dropped,
+        "runs": runs,
+    }
+    path = summary_path(root, sweep.name)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(summary, indent=2) + "\n")
+    os.replace(tmp, path)
+    summary["summary_file"] = str(path)
+    return summary
