@@ -188,3 +188,16 @@ def test_sphere_constant():
     # k = 2: circumference 2 pi; k = 3: area 4 pi
     assert sphere_log_const(2) == pytest.approx(-math.log(2 * math.pi))
     assert sphere_log_const(3) == pytest.approx(-math.log(4 * math.pi))
+
+
+def test_state_dict_round_trip():
+    dec = _softmax_decoder(4)
+    lat = torch.randn(30, N_LAT, dtype=DT, generator=torch.Generator().manual_seed(5))
+    model = NoveltyModel().fit(lat, torch.stack([_onehot_argmax(dec(z)) for z in lat]), dec)
+    other = NoveltyModel()
+    other.load_state_dict(model.state_dict(), decoder=dec)
+    z, x = lat[0] + 0.1, _onehot_argmax(dec(lat[0]))
+    assert other.ready and float(other.log_density(z, x)) == float(model.log_density(z, x))
+    empty = NoveltyModel()
+    empty.load_state_dict(NoveltyModel().state_dict())
+    assert not empty.ready

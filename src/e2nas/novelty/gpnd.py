@@ -200,3 +200,25 @@ class NoveltyModel:
 
     def novelty(self, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return -self.log_density(z, x)
+
+    # -- checkpointing: the fitted densities (the decoder is the caller's and is passed again) ----------
+    def state_dict(self) -> dict:
+        if not self.ready:
+            return {"num_points": self.num_points, "fitted": None}
+        assert self.latent is not None and self.norm_kde is not None
+        lat = self.latent
+        fitted = {"beta": lat.beta.clone(), "loc": lat.loc.clone(), "scale": lat.scale.clone()}
+        fitted.update({"norms": self.norm_kde.samples.clone(), "h": self.norm_kde.h})
+        return {"num_points": self.num_points, "fitted": fitted}
+
+    def load_state_dict(self, state: dict, decoder: Decoder | None = None) -> None:
+        """Restore fitted densities saved by ``state_dict``; ``decoder`` replaces the stored one if given."""
+        self.num_points = int(state["num_points"])
+        if decoder is not None:
+            self.decoder = decoder
+        f = state["fitted"]
+        if f is None:
+            self.latent = self.norm_kde = None
+            return
+        self.latent = GeneralizedGaussian(beta=f["beta"].clone(), loc=f["loc"].clone(), scale=f["scale"].clone())
+        self.norm_kde = ReflectedKDE(samples=f["norms"].clone(), h=float(f["h"]))
