@@ -49,9 +49,10 @@ def test_archive_onehots_latents_and_cache():
     assert oh.shape == (4, 30) and torch.all(oh.reshape(4, 6, 5).sum(-1) == 1)
     assert torch.equal(oh[1], cell_onehot(cs[1]))
     assert cell_onehot(Cell((0, 1, 2, 3, 4, 0))).reshape(6, 5).argmax(-1).tolist() == [0, 1, 2, 3, 4, 0]
-    b = Archive(capacity=1)
+    b = Archive(capacity=1, encode=encode)
     b.load_state_dict(a.state_dict())
     assert b.cells == a.cells and b.capacity == 4
+    assert torch.equal(b.latents(), a.latents()) and calls == [2, 1]  # latents restored, not re-encoded
     with pytest.raises(RuntimeError, match="encode"):
         Archive().latents()
 

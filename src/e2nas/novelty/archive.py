@@ -78,11 +78,20 @@ class Archive:
             return torch.zeros(0, 0)
         return torch.stack([self._latent_cache[c] for c in self._cells])
 
-    # -- checkpointing (cells only: latents are recomputed from the frozen encoder) ----------------
+    # -- checkpointing ------------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        return {"capacity": self.capacity, "cells": [list(c.ops) for c in self._cells]}
+        """Cells and the cached encoder means, so a resumed search sees bit-identical latents (re-encoding a
+        different batch of cells can differ in the last float bits)."""
+        cached = {c: m for c, m in self._latent_cache.items() if c in set(self._cells)}
+        return {
+            "capacity": self.capacity,
+            "cells": [list(c.ops) for c in self._cells],
+            "latents": {",".join(map(str, c.ops)): m.clone() for c, m in cached.items()},
+        }
 
     def load_state_dict(self, state: dict) -> None:
         self.capacity = int(state["capacity"])
         self._cells = deque((Cell(tuple(ops)) for ops in state["cells"]), maxlen=self.capacity)
-        self._latent_cache.clear()
+        self._latent_cache = {
+            Cell(tuple(int(o) for o in key.split(","))): m.clone() for key, m in state.get("latents", {}).items()
+        }

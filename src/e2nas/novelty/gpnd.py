@@ -29,6 +29,7 @@ Numerical choices (all differentiable in z; documented in docs/novelty.md):
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -133,7 +134,9 @@ def archive_perp_norms(
     latents: torch.Tensor, onehots: torch.Tensor, decoder: Decoder, sv_floor: float, r_floor: float
 ) -> torch.Tensor:
     """||w_perp|| of every archive point (N,), each with the Jacobian at its own latent code (no grad)."""
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # functorch warns that some ops (e.g. GRUCell) fall back to a per-sample loop under vmap: still correct
+        warnings.filterwarnings("ignore", message=".*batching rule.*")
         try:  # batched when the decoder is vmap-compatible
             J = vmap(jacrev(decoder))(latents)
             D = vmap(decoder)(latents)
