@@ -182,6 +182,10 @@ def test_reflected_kde_integrates_to_one_and_bandwidth_rules():
     with pytest.raises(ValueError, match="unknown bandwidth rule"):
         bandwidth(s, "nope")
     assert math.isfinite(ReflectedKDE.fit(torch.full((10,), 0.5)).log_prob(torch.tensor(0.5)).item())
+    # a confident decoder: all norms ~1e-6; the absolute floor keeps a point at 0.5 at a moderate log-density
+    tiny = torch.full((20,), 1e-6, dtype=DT) + 1e-8 * torch.arange(20, dtype=DT)
+    assert ReflectedKDE.fit(tiny, min_h=0.1).h == 0.1
+    assert float(ReflectedKDE.fit(tiny, min_h=0.1).log_prob(torch.tensor(0.5, dtype=DT))) > -20
 
 
 def test_sphere_constant():

@@ -81,7 +81,8 @@ class GPNDTerms:
         return self.log_det + self.log_pz + self.log_pperp + self.log_radial + self.const
 
     def as_dict(self) -> dict[str, float]:
-        out = {k: float(getattr(self, k)) for k in ("log_det", "log_pz", "log_pperp", "log_radial", "perp_norm")}
+        keys = ("log_det", "log_pz", "log_pperp", "log_radial", "perp_norm")
+        out = {k: float(getattr(self, k).detach()) for k in keys}
         out["const"] = self.const
         out["log_density"] = float(self.total)
         return out
@@ -126,8 +127,9 @@ class NoveltyConfig:
     beta_bounds: tuple[float, float] = (1.0, 8.0)  # generalised-Gaussian shape clamp
     min_scale: float = 1e-2  # floor on the p_Z scale per latent dimension
     bandwidth: str = "scott"  # KDE bandwidth rule for p_perp: "scott" or "silverman"
-    sv_floor: float = 1e-6
-    r_floor: float = 1e-6
+    kde_min_bandwidth: float = 1e-2  # floor on the KDE bandwidth (units of ||w_perp||, i.e. probabilities)
+    sv_floor: float = 1e-6  # log s_i -> 0.5 log(s_i^2 + sv_floor^2)
+    r_floor: float = 1e-3  # ||w_perp|| -> sqrt(||w_perp||^2 + r_floor^2)
 
 
 def archive_perp_norms(
@@ -184,7 +186,7 @@ class NoveltyModel:
         c = self.config
         self.latent = fit_gennorm(latents, c.beta_bounds, c.min_scale)
         norms = archive_perp_norms(latents, onehots, decoder, c.sv_floor, c.r_floor)
-        self.norm_kde = ReflectedKDE.fit(norms, c.bandwidth)
+        self.norm_kde = ReflectedKDE.fit(norms, c.bandwidth, c.kde_min_bandwidth)
         return self
 
     def terms(self, z: torch.Tensor, x: torch.Tensor) -> GPNDTerms | None:

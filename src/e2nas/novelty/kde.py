@@ -7,8 +7,9 @@ integrates to one on [0, inf).
 Bandwidth h (rule of thumb for a Gaussian reference density, 1-D):
   * ``"scott"``:     h = sigma_hat * N^(-1/5)
   * ``"silverman"``: h = 0.9 * min(sigma_hat, IQR / 1.34) * N^(-1/5)
-with sigma_hat the sample standard deviation (ddof=1). h is floored at ``1e-3 * mean(r) + 1e-8`` so an
-archive whose norms are all equal (one cell visited over and over) still gives a finite density.
+with sigma_hat the sample standard deviation (ddof=1). h is floored at ``1e-3 * mean(r) + 1e-8`` and at the
+caller's ``min_h``: an archive whose norms are (nearly) all equal, e.g. one cell visited over and over by a
+confident decoder (norms ~1e-6), would otherwise give h ~1e-6 and log-densities of -1e13 a little way off.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import torch
 BANDWIDTH_RULES = ("scott", "silverman")
 
 
-def bandwidth(samples: torch.Tensor, rule: str = "scott") -> float:
+def bandwidth(samples: torch.Tensor, rule: str = "scott", min_h: float = 0.0) -> float:
     """Rule-of-thumb bandwidth for 1-D ``samples`` (see the module docstring)."""
     r = samples.detach().double().flatten()
     n = r.numel()
@@ -36,7 +37,7 @@ def bandwidth(samples: torch.Tensor, rule: str = "scott") -> float:
         h = 0.9 * spread * n ** (-0.2)
     else:
         raise ValueError(f"unknown bandwidth rule {rule!r}; use one of {', '.join(BANDWIDTH_RULES)}")
-    return max(h, 1e-3 * float(r.abs().mean()) + 1e-8)
+    return max(h, 1e-3 * float(r.abs().mean()) + 1e-8, min_h)
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,9 @@ class ReflectedKDE:
     h: float
 
     @classmethod
-    def fit(cls, samples: torch.Tensor, rule: str = "scott") -> ReflectedKDE:
+    def fit(cls, samples: torch.Tensor, rule: str = "scott", min_h: float = 0.0) -> ReflectedKDE:
         s = samples.detach().double().flatten().abs()
-        return cls(samples=s, h=bandwidth(s, rule))
+        return cls(samples=s, h=bandwidth(s, rule, min_h))
 
     def log_prob(self, r: torch.Tensor) -> torch.Tensor:
         """log p(r) for r >= 0 (any shape), via logsumexp so far tails stay finite."""
