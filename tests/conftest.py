@@ -15,6 +15,7 @@ def gt() -> GroundTruth:
 
 @pytest.fixture(autouse=True)
 def _few_threads():
-    # CI has 2 cores; keep torch from oversubscribing when pytest runs in parallel processes
-    torch.set_num_threads(2)
+    # CI has 2 cores shared with other jobs; with 2 threads a busy machine makes every small op ~50x slower
+    # (OpenMP threads wait for each other), so tests run single-threaded
+    torch.set_num_threads(1)
     yield

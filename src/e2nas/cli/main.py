@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from e2nas.cli.arch import arch, space_app
+from e2nas.cli.search import methods, search
+from e2nas.cli.vae import vae_app
 
 app = typer.Typer(
     name="e2nas",
@@ -15,6 +17,9 @@ app = typer.Typer(
 )
 app.command("arch")(arch)
 app.add_typer(space_app, name="space")
+app.command("search")(search)
+app.command("methods")(methods)
+app.add_typer(vae_app, name="vae")
 
 
 if __name__ == "__main__":  # pragma: no cover

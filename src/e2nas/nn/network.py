@@ -61,11 +61,25 @@ class MacroNetwork(nn.Module):
 
 
 class NB201Network(MacroNetwork):
-    """The discrete network of one cell, as NB201 trains it (affine BN everywhere)."""
+    """The discrete network of one cell. Defaults are NB201's (affine BN everywhere).
 
-    def __init__(self, cell: Cell | str | int, C: int = 16, N: int = 5, num_classes: int = 10) -> None:
+    ``affine`` and ``track_running_stats`` apply to the BNs inside the cells only, so the network can also
+    hold the sub-network a search supernet assigns to a cell (cell BN affine=False there).
+    """
+
+    def __init__(
+        self,
+        cell: Cell | str | int,
+        C: int = 16,
+        N: int = 5,
+        num_classes: int = 10,
+        affine: bool = True,
+        track_running_stats: bool = True,
+    ) -> None:
         self.cell = Cell.parse(cell)
-        super().__init__(lambda c: DiscreteCell(self.cell, c), C=C, N=N, num_classes=num_classes)
+        super().__init__(
+            lambda c: DiscreteCell(self.cell, c, affine, track_running_stats), C=C, N=N, num_classes=num_classes
+        )
 
 
 def count_parameters(module: nn.Module) -> int:

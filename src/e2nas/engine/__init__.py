@@ -1,0 +1,26 @@
+"""The search engine: configs/presets, the bilevel loop, checkpoints, logging and results."""
+
+from e2nas.engine.checkpoint import CheckpointError
+from e2nas.engine.config import (
+    DEFAULT_METHOD,
+    DEFAULT_PRESET,
+    PRESETS,
+    ConfigError,
+    SearchConfig,
+    make_config,
+)
+from e2nas.engine.loop import SearchEngine, SearchError, cosine_lr, run_search
+
+__all__ = [
+    "DEFAULT_METHOD",
+    "DEFAULT_PRESET",
+    "PRESETS",
+    "CheckpointError",
+    "ConfigError",
+    "SearchConfig",
+    "SearchEngine",
+    "SearchError",
+    "cosine_lr",
+    "make_config",
+    "run_search",
+]

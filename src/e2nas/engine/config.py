@@ -1,0 +1,141 @@
+"""Search configuration (one dataclass) and its presets.
+
+Defaults are the AutoDL-Projects NB201 search hyperparameters (SPEC §7). ``DEFAULT_METHOD`` and
+``DEFAULT_PRESET`` are the single place the CLI defaults come from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: method used when none is given (``e2nas search`` without ``--method``)
+DEFAULT_METHOD = "gdas"
+#: preset used when none is given
+DEFAULT_PRESET = "cpu-small"
+#: config fields that may differ between a run and its resumption (they do not change the result on CPU)
+RESUME_FREE_FIELDS = frozenset({"device", "data_dir", "threads"})
+
+
+class ConfigError(ValueError):
+    """An invalid configuration value (user error)."""
+
+
+@dataclass
+class SearchConfig:
+    """Everything that determines a search run (together with the code version)."""
+
+    method: str = DEFAULT_METHOD
+    preset: str = "custom"
+    # data
+    dataset: str = "embedded"  # embedded | cifar10 | cifar100 | imagenet16-120
+    data_dir: str | None = None
+    batch_size: int = 64
+    steps_per_epoch: int | None = None  # None: one pass over the search-train half
+    # supernet
+    C: int = 16
+    N: int = 5
+    track_running_stats: bool = True
+    channels_last: bool | None = None  # NHWC memory format; None = on CPU only (~1.3x faster convs there)
+    # weight optimisation (SGD, cosine per step)
+    epochs: int = 250
+    lr: float = 0.025
+    lr_min: float = 0.001
+    momentum: float = 0.9
+    nesterov: bool = True
+    weight_decay: float = 5e-4
+    grad_clip: float = 5.0
+    # architecture optimisation (defaults for searchers that use ctx.make_arch_optimizer)
+    arch_lr: float = 3e-4
+    arch_betas: tuple[float, float] = (0.5, 0.999)
+    arch_weight_decay: float = 1e-3
+    # method
+    epsilon: float = 0.0  # complementation switch (SPEC §6), 0 = off
+    options: dict[str, Any] = field(default_factory=dict)  # searcher options (--opt key=value)
+    eval_batches: int = 1  # valid batches per candidate when a searcher ranks cells
+    # run
+    seed: int = 0
+    device: str = "cpu"
+    threads: int | None = None  # torch CPU threads (None: leave torch's setting alone)
+
+    def validate(self) -> None:
+        checks = [
+            (self.C >= 1 and self.N >= 1, f"C and N must be positive, got C={self.C}, N={self.N}"),
+            (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
+            (self.batch_size >= 1, f"batch size must be >= 1, got {self.batch_size}"),
+            (self.steps_per_epoch is None or self.steps_per_epoch >= 1, "steps_per_epoch must be >= 1"),
+            (self.lr > 0 and self.lr_min >= 0, f"lr must be > 0 and lr_min >= 0, got {self.lr}, {self.lr_min}"),
+            (0.0 <= self.epsilon <= 1.0, f"epsilon must be in [0, 1], got {self.epsilon}"),
+            (self.eval_batches >= 1, "eval_batches must be >= 1"),
+        ]
+        for ok, msg in checks:
+            if not ok:
+                raise ConfigError(msg)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["arch_betas"] = list(self.arch_betas)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SearchConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        kw = {k: v for k, v in d.items() if k in known}
+        if "arch_betas" in kw:
+            kw["arch_betas"] = tuple(kw["arch_betas"])
+        return cls(**kw)
+
+    def use_channels_last(self) -> bool:
+        return self.channels_last if self.channels_last is not None else self.device.startswith("cpu")
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The fields a resumed run must share with the checkpoint."""
+        return {k: v for k, v in self.to_dict().items() if k not in RESUME_FREE_FIELDS}
+
+
+def _paper() -> SearchConfig:
+    # SPEC §7: C=16, N=5, CIFAR-10 cifar10-valid split 25k/25k, 250 epochs, batch 64
+    return SearchConfig(preset="paper", dataset="cifar10", C=16, N=5, epochs=250, batch_size=64)
+
+
+def _cpu_small() -> SearchConfig:
+    # reduced supernet on the embedded 2k/2k CIFAR-10 sample: one GDAS run in a few minutes on 2 cores
+    return SearchConfig(preset="cpu-small", dataset="embedded", C=8, N=1, epochs=25, batch_size=64, eval_batches=2)
+
+
+def _smoke() -> SearchConfig:
+    # for tests and quick checks: a few seconds
+    return SearchConfig(
+        preset="smoke", dataset="embedded", C=4, N=1, epochs=2, batch_size=16, steps_per_epoch=3, eval_batches=1
+    )
+
+
+PRESETS: dict[str, Callable[[], SearchConfig]] = {"paper": _paper, "cpu-small": _cpu_small, "smoke": _smoke}
+
+
+def make_config(preset: str = DEFAULT_PRESET, method: str = DEFAULT_METHOD, **overrides: Any) -> SearchConfig:
+    """A preset for ``method`` with ``overrides`` applied (``None`` values are ignored).
+
+    The ``paper`` preset also applies the searcher's ``paper_overrides`` (e.g. DARTS' 50 epochs) unless the
+    caller overrides the same field.
+    """
+    if preset not in PRESETS:
+        raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    cfg = PRESETS[preset]()
+    cfg.method = method
+    if preset == "paper":
+        from e2nas.searchers import get_searcher_class
+
+        for k, v in get_searcher_class(method).paper_overrides.items():
+            setattr(cfg, k, v)
+    names = {f.name for f in dataclasses.fields(SearchConfig)}
+    for k, v in overrides.items():
+        if v is None:
+            continue
+        if k not in names:
+            raise ConfigError(f"unknown config field {k!r}")
+        setattr(cfg, k, tuple(v) if k == "arch_betas" else v)
+    cfg.validate()
+    return cfg

@@ -1,0 +1,436 @@
+"""The bilevel search loop every searcher plugs into.
+
+Per step: the searcher's ``weight_loss`` on a train batch (the engine does backward, grad-clip, SGD with a
+per-step cosine lr), then the searcher's ``arch_step`` on a valid batch. Per epoch: a JSONL log line and an
+atomic checkpoint. Data order/augmentation depend only on (seed, epoch, step) and every other RNG state is
+checkpointed, so ``resume`` continues a killed run to the same result on CPU. Ctrl-C finishes the current step,
+saves a checkpoint and returns; a second Ctrl-C aborts at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import platform
+import random
+import resource
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+import e2nas
+from e2nas.benchmark import GroundTruth
+from e2nas.data import NUM_CLASSES, DeviceLoader, search_split
+from e2nas.data.loader import _stream_seed
+from e2nas.engine.checkpoint import (
+    CheckpointError,
+    atomic_write_json,
+    load_checkpoint,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
+from e2nas.engine.config import ConfigError, SearchConfig
+from e2nas.searchers import SearchContext, Searcher, create_searcher, get_searcher_class
+from e2nas.space.cell import Cell
+from e2nas.supernet import Supernet
+
+CHECKPOINT = "checkpoint.pt"
+LOG = "log.jsonl"
+RESULTS = "results.json"
+CONFIG = "config.json"
+
+
+class SearchError(RuntimeError):
+    """The search itself failed (e.g. the loss became NaN); the message says where and what to try."""
+
+
+@dataclass
+class _Meters:
+    sums: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, key: str, value: float) -> None:
+        self.sums[key] = self.sums.get(key, 0.0) + value
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    def means(self) -> dict[str, float]:
+        return {k: self.sums[k] / self.counts[k] for k in self.sums}
+
+
+def cosine_lr(cfg: SearchConfig, t: float) -> float:
+    """Cosine from ``lr`` to ``lr_min`` over ``epochs``; ``t`` is the fractional epoch."""
+    return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1.0 + math.cos(math.pi * t / cfg.epochs))
+
+
+def peak_memory(device: torch.device) -> tuple[float, str]:
+    """(MB, kind): CUDA max allocated on GPU runs, process peak RSS on CPU runs."""
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20, "cuda_max_memory_allocated"
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return (rss_kb / 1024.0 if platform.system() != "Darwin" else rss_kb / 2**20), "peak_rss"
+
+
+class _Progress:
+    """A rich progress bar on stderr (epoch, loss, current cell, its GT accuracy, ETA); no-op when disabled."""
+
+    def __init__(self, enabled: bool, total: int, done: int) -> None:
+        self.enabled = enabled
+        if not enabled:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self.task = self.progress.add_task("search", total=total, completed=done)
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.enabled:
+            self.progress.stop()
+
+    def update(self, description: str, advance: int = 0) -> None:
+        if self.enabled:
+            self.progress.update(self.task, description=description, advance=advance)
+
+
+class SearchEngine:
+    """Runs one search: ``SearchEngine(config, out_dir).run()`` returns the results dict.
+
+    ``out_dir`` receives ``config.json``, ``log.jsonl`` (one line per epoch), ``checkpoint.pt`` and, at the end,
+    ``results.json``.
+    """
+
+    def __init__(self, config: SearchConfig, out_dir: str | Path, resume: bool = False, progress: bool = True):
+        config.validate()
+        self.config = config
+        self.out = Path(out_dir)
+        self.resume = resume
+        self.show_progress = progress
+        self._stop_requested = False
+
+    # -- setup -----------------------------------------------------------------------------------------
+    def _device(self) -> torch.device:
+        dev = torch.device(self.config.device)
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise ConfigError("--device cuda was asked for but torch sees no CUDA device; use --device cpu")
+        return dev
+
+    def _build(self) -> None:
+        cfg = self.config
+        self.device = device = self._device()
+        if cfg.threads is not None:
+            torch.set_num_threads(cfg.threads)
+        train, valid = search_split(cfg.dataset, cfg.data_dir)
+        num_classes = NUM_CLASSES[train.family]
+        cl = cfg.use_channels_last()
+        self.train_loader = DeviceLoader(train, cfg.batch_size, device, cfg.seed, stream=0, channels_last=cl)
+        self.valid_loader = DeviceLoader(valid, cfg.batch_size, device, cfg.seed, stream=1, channels_last=cl)
+        self.steps = cfg.steps_per_epoch or len(self.train_loader)
+        # global RNGs: only network initialisation draws from them
+        torch.manual_seed(cfg.seed)
+        random.seed(cfg.seed)
+        np.random.seed(cfg.seed % 2**32)
+        self.supernet = Supernet(cfg.C, cfg.N, num_classes, cfg.track_running_stats).to(device)
+        if cl:
+            self.supernet = self.supernet.to(memory_format=torch.channels_last)
+        self.w_optimizer = torch.optim.SGD(
+            self.supernet.weights(),
+            lr=cfg.lr,
+            momentum=cfg.momentum,
+            nesterov=cfg.nesterov,
+            weight_decay=cfg.weight_decay,
+        )
+        self.searcher: Searcher = create_searcher(cfg.method, cfg.options, cfg.epsilon)
+        gen = torch.Generator().manual_seed(_stream_seed(cfg.seed, 7))
+        self.ctx = SearchContext(
+            supernet=self.supernet,
+            config=cfg,
+            device=device,
+            w_optimizer=self.w_optimizer,
+            criterion=nn.CrossEntropyLoss(),
+            generator=gen,
+            valid_batches=self.valid_loader.fixed,
+            epochs=cfg.epochs,
+            steps_per_epoch=self.steps,
+        )
+        self.searcher.setup(self.ctx)
+        self.gt = GroundTruth()
+
+    def _fingerprint(self) -> dict[str, Any]:
+        fp = self.config.fingerprint()
+        fp["searcher_options"] = _jsonable(vars(self.searcher.options))
+        return fp
+
+    # -- state -----------------------------------------------------------------------------------------
+    def _state(self) -> dict[str, Any]:
+        return {
+            "config": self.config.to_dict(),
+            "fingerprint": self._fingerprint(),
+            "epoch": self.epoch,
+            "step": self.step,
+            "epoch_started": self.epoch_started,
+            "meters": {"sums": self.meters.sums, "counts": self.meters.counts},
+            "epoch_time": self.epoch_time + (time.perf_counter() - self.t_mark),
+            "elapsed": self.elapsed + (time.perf_counter() - self.t_start),
+            "history": self.history,
+            "best": self.best,
+            "supernet": self.supernet.state_dict(),
+            "w_optimizer": self.w_optimizer.state_dict(),
+            "searcher": self.searcher.state_dict(),
+            "searcher_generator": self.ctx.generator.get_state(),
+            "rng": rng_state(self.device),
+            "finished": self.finished,
+        }
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        self.supernet.load_state_dict(state["supernet"])
+        self.w_optimizer.load_state_dict(state["w_optimizer"])
+        self.searcher.load_state_dict(state["searcher"])
+        self.ctx.generator.set_state(state["searcher_generator"])
+        set_rng_state(state["rng"])
+        self.epoch, self.step, self.epoch_started = state["epoch"], state["step"], state["epoch_started"]
+        self.meters = _Meters(dict(state["meters"]["sums"]), dict(state["meters"]["counts"]))
+        self.epoch_time, self.elapsed = state["epoch_time"], state["elapsed"]
+        self.history, self.best = list(state["history"]), state["best"]
+        self.finished = state.get("finished", False)
+
+    def _save(self) -> None:
+        save_checkpoint(self.out / CHECKPOINT, self._state())
+
+    # -- the loop --------------------------------------------------------------------------------------
+    def run(self, stop_after_epochs: int | None = None, stop_at_step: int | None = None) -> dict[str, Any] | None:
+        """Search to the end and return the results dict, or save and return None when stopped early
+        (Ctrl-C, or for tests: after ``stop_after_epochs`` epochs / at global step ``stop_at_step``)."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        ckpt = self.out / CHECKPOINT
+        if not self.resume and (ckpt.exists() or (self.out / RESULTS).exists()):
+            raise CheckpointError(
+                f"{self.out} already holds a search; pass --resume to continue it or use another --out"
+            )
+        self._build()
+        self.epoch, self.step, self.epoch_started = 0, 0, False
+        self.meters, self.epoch_time, self.elapsed = _Meters(), 0.0, 0.0
+        self.history: list[dict[str, Any]] = []
+        self.best: dict[str, Any] | None = None
+        self.finished = False
+        resumed = False
+        if self.resume and ckpt.exists():
+            self._restore(load_checkpoint(ckpt, self._fingerprint()))
+            resumed = True
+            if self.finished and (self.out / RESULTS).exists():
+                return json.loads((self.out / RESULTS).read_text())
+        atomic_write_json(self.out / CONFIG, self.config.to_dict())
+        self._rewrite_log()
+        self.t_start = self.t_mark = time.perf_counter()
+        cfg = self.config
+        with self._sigint(), _Progress(self.show_progress, cfg.epochs * self.steps, self._done_steps()) as bar:
+            self.bar = bar
+            while self.epoch < cfg.epochs:
+                if not self._run_epoch(stop_at_step):
+                    self._save()
+                    return None
+                if stop_after_epochs is not None and self.epoch >= stop_after_epochs:
+                    return None
+            results = self._finish(resumed)
+        return results
+
+    def _done_steps(self) -> int:
+        return self.epoch * self.steps + self.step
+
+    def _run_epoch(self, stop_at_step: int | None) -> bool:
+        """Run (the rest of) ``self.epoch``; False if a stop was requested (state is at a step boundary)."""
+        cfg, ctx, s = self.config, self.ctx, self.searcher
+        ctx.epoch, ctx.step = self.epoch, self.step
+        if not self.epoch_started:
+            s.epoch_start(ctx)
+            self.epoch_started = True
+        order = self.train_loader.order(self.epoch)
+        vorder = self.valid_loader.order(self.epoch) if s.needs_valid_batch else None
+        params = list(self.supernet.weights())
+        while self.step < self.steps:
+            if self._stop_requested or (stop_at_step is not None and self._done_steps() >= stop_at_step):
+                return False
+            ctx.epoch, ctx.step, ctx.global_step = self.epoch, self.step, self._done_steps()
+            lr = cosine_lr(cfg, self.epoch + self.step / self.steps)
+            for g in self.w_optimizer.param_groups:
+                g["lr"] = lr
+            train_batch = self.train_loader.batch(self.epoch, self.step, order)
+            valid_batch = self.valid_loader.batch(self.epoch, self.step, vorder) if vorder is not None else None
+            self.supernet.train()
+            self.w_optimizer.zero_grad(set_to_none=True)
+            out = s.weight_loss(train_batch, ctx)
+            loss, logits = out if isinstance(out, tuple) else (out, None)
+            loss_value = float(loss.detach())
+            if not math.isfinite(loss_value):
+                raise SearchError(
+                    f"weight loss became {loss_value} at epoch {self.epoch} step {self.step}; try a lower --lr "
+                    f"(now {cfg.lr})"
+                )
+            loss.backward()
+            nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+            self.w_optimizer.step()
+            info = s.arch_step(train_batch, valid_batch, ctx) or {}
+            for k, v in info.items():
+                v = float(v)
+                if not math.isfinite(v):
+                    raise SearchError(
+                        f"{k} became {v} at epoch {self.epoch} step {self.step}; try a lower arch lr "
+                        f"(now {cfg.arch_lr}) or --lr"
+                    )
+                self.meters.add(k, v)
+            self.meters.add("train_loss", loss_value)
+            if logits is not None:
+                self.meters.add("train_acc", float((logits.detach().argmax(1) == train_batch[1]).float().mean()) * 100)
+            self.step += 1
+            self.bar.update(self._describe(loss_value), advance=1)
+        self._end_epoch()
+        return True
+
+    def _describe(self, loss: float, epoch: int | None = None) -> str:
+        epoch = self.epoch + 1 if epoch is None else epoch
+        last = self.history[-1] if self.history else None
+        cell = f"cell #{last['cell_index']} GT {last['ground_truth']['cifar10_valid']:.2f}" if last else "cell -"
+        return f"{self.config.method} epoch {epoch}/{self.config.epochs} loss {loss:.3f} {cell}"
+
+    def _end_epoch(self) -> None:
+        ctx = self.ctx
+        ctx.step = self.steps
+        self.searcher.epoch_end(ctx)
+        cell = self.searcher.current_cell()
+        now = time.perf_counter()
+        summary = self.gt.summary(cell)
+        record: dict[str, Any] = {"epoch": self.epoch + 1, **self.meters.means()}
+        record.update(
+            {
+                "lr": self.w_optimizer.param_groups[0]["lr"],
+                "cell": cell.to_string(),
+                "cell_index": cell.index,
+                "ground_truth": summary,
+                "time_s": self.epoch_time + (now - self.t_mark),
+                "elapsed_s": self.elapsed + (now - self.t_start),
+            }
+        )
+        extra = _jsonable(self.searcher.extra_log())
+        record.update({k: v for k, v in extra.items() if k not in record})
+        self.history.append(record)
+        self._consider_best(cell, f"epoch {self.epoch + 1}", self.epoch + 1)
+        with open(self.out / LOG, "a") as fh:
+            fh.write(json.dumps(record) + "\n")
+        self.epoch += 1
+        self.step, self.epoch_started, self.meters = 0, False, _Meters()
+        self.epoch_time, self.t_mark = 0.0, now
+        self.bar.update(self._describe(record.get("train_loss", float("nan")), self.epoch))
+        self._save()
+
+    def _consider_best(self, cell: Cell, where: str, epoch: int) -> None:
+        acc = self.gt.value(cell, "cifar10_valid")
+        if self.best is None or acc > self.best["ground_truth"]["cifar10_valid"]:
+            self.best = {
+                "cell": cell.to_string(),
+                "index": cell.index,
+                "epoch": epoch,
+                "seen": where,
+                "ground_truth": self.gt.summary(cell),
+            }
+
+    def _finish(self, resumed: bool) -> dict[str, Any]:
+        ctx = self.ctx
+        ctx.epoch, ctx.step = self.config.epochs, 0
+        final = self.searcher.final_cell(ctx)
+        self._consider_best(final, "final", self.config.epochs)
+        wall = self.elapsed + (time.perf_counter() - self.t_start)
+        mem, mem_kind = peak_memory(self.device)
+        results = {
+            "method": self.config.method,
+            "preset": self.config.preset,
+            "seed": self.config.seed,
+            "epsilon": self.config.epsilon,
+            "final": {"cell": final.to_string(), "index": final.index, "ground_truth": self.gt.summary(final)},
+            "best": self.best,
+            "final_extra": _jsonable(self.searcher.extra_log()),
+            "epochs": self.config.epochs,
+            "steps_per_epoch": self.steps,
+            "wall_time_s": wall,
+            "peak_memory_mb": mem,
+            "peak_memory_kind": mem_kind,
+            "device": str(self.device),
+            "resumed": resumed,
+            "config": self.config.to_dict(),
+            "searcher_options": _jsonable(vars(self.searcher.options)),
+            "versions": {"e2nas": e2nas.__version__, "torch": torch.__version__},
+        }
+        self.finished = True
+        self._save()
+        atomic_write_json(self.out / RESULTS, results)
+        return results
+
+    def _rewrite_log(self) -> None:
+        """Make log.jsonl hold exactly the checkpointed epochs (a killed run may have written one more line)."""
+        text = "".join(json.dumps(r) + "\n" for r in self.history)
+        (self.out / LOG).write_text(text)
+
+    @contextlib.contextmanager
+    def _sigint(self) -> Iterator[None]:
+        """First Ctrl-C: finish the step, checkpoint, return. Second Ctrl-C: abort immediately."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def handler(signum, frame):  # noqa: ARG001
+            if self._stop_requested:
+                raise KeyboardInterrupt
+            self._stop_requested = True
+
+        old = signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, old)
+
+    @property
+    def interrupted(self) -> bool:
+        return self._stop_requested
+
+
+def _jsonable(obj: Any) -> Any:
+    """Numbers, strings, lists and dicts as JSON takes them (tensors/numpy scalars become floats)."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu().tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, Cell):
+        return obj.to_string()
+    return obj
+
+
+def run_search(
+    config: SearchConfig, out_dir: str | Path, resume: bool = False, progress: bool = False
+) -> dict[str, Any] | None:
+    """Convenience wrapper: run (or resume) a search and return its results (None if interrupted)."""
+    get_searcher_class(config.method)  # fail early on unknown names
+    return SearchEngine(config, out_dir, resume=resume, progress=progress).run()

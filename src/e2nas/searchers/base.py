@@ -1,0 +1,252 @@
+"""The searcher interface: a searcher holds the method (architecture state, its optimizers, how a cell is
+chosen); the engine (:mod:`e2nas.engine.loop`) holds the loop, the supernet weights and their optimizer.
+
+One training step of the engine, for every searcher::
+
+    searcher.epoch_start(ctx)                              # once per epoch
+    loss = searcher.weight_loss(train_batch, ctx)          # engine: backward, clip 5, SGD step
+    info = searcher.arch_step(train_batch, valid_batch, ctx)   # searcher updates its own arch state
+    searcher.epoch_end(ctx)                                # once per epoch, then the engine logs
+                                                           # current_cell() and extra_log()
+    cell = searcher.final_cell(ctx)                        # once, after the last epoch
+
+See docs/searchers.md for a worked example.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import typing
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import torch
+from torch import nn
+
+from e2nas.space.cell import NUM_EDGES, NUM_OPS, Cell
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from e2nas.engine.config import SearchConfig
+    from e2nas.supernet import Supernet
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+"""(images float32 (B,3,H,W) normalised, labels int64 (B,)), both already on the training device."""
+
+
+class SearcherError(ValueError):
+    """Bad searcher name, option or option value (a user error: the CLI prints it as one line)."""
+
+
+@dataclass
+class SearcherOptions:
+    """Base of every searcher's options dataclass. Fields must be int, float, bool or str (CLI ``--opt k=v``)."""
+
+
+@dataclass
+class SearchContext:
+    """What the engine lends a searcher at every call. Attributes are updated in place by the engine."""
+
+    supernet: Supernet
+    config: SearchConfig
+    device: torch.device
+    w_optimizer: torch.optim.Optimizer  # SGD over supernet.weights(); read lr/momentum/wd from param_groups[0]
+    criterion: nn.Module  # cross-entropy
+    generator: torch.Generator  # the searcher's own RNG (CPU); checkpointed by the engine
+    valid_batches: Callable[[int], Iterator[Batch]]  # valid_batches(n): n fixed, unaugmented valid batches
+    epochs: int
+    steps_per_epoch: int
+    epoch: int = 0  # 0-based
+    step: int = 0  # step within the epoch, 0-based
+    global_step: int = 0
+
+    @property
+    def lr(self) -> float:
+        """The weight optimizer's current learning rate (cosine schedule, set per step by the engine)."""
+        return float(self.w_optimizer.param_groups[0]["lr"])
+
+    @property
+    def progress(self) -> float:
+        """Fraction of the search done, in [0, 1): epoch + step/steps over epochs."""
+        return (self.epoch + self.step / max(self.steps_per_epoch, 1)) / max(self.epochs, 1)
+
+    def make_arch_optimizer(self, params: Any) -> torch.optim.Adam:
+        """Adam with the config's arch hyperparameters (SPEC §7: lr 3e-4, betas (0.5, 0.999), wd 1e-3)."""
+        c = self.config
+        return torch.optim.Adam(params, lr=c.arch_lr, betas=tuple(c.arch_betas), weight_decay=c.arch_weight_decay)
+
+    def cell_loss(self, batch: Batch, cell: Cell) -> tuple[torch.Tensor, torch.Tensor]:
+        """(cross-entropy, logits) of the supernet's single path ``cell`` on ``batch``."""
+        x, y = batch
+        logits = self.supernet.forward_cell(x, cell)
+        return self.criterion(logits, y), logits
+
+    @torch.no_grad()
+    def evaluate(self, cells: list[Cell], batches: int | None = None) -> list[tuple[float, float]]:
+        """(valid loss, valid accuracy %) of each cell with its inherited weights, on the same fixed batches.
+
+        BN uses batch statistics (train mode) as in RSPS/SETN candidate ranking; running statistics and the
+        training mode are restored afterwards, so evaluation leaves no trace on the supernet.
+        """
+        n = self.config.eval_batches if batches is None else batches
+        data = list(self.valid_batches(n))
+        net = self.supernet
+        was_training = net.training
+        saved = {k: v.clone() for k, v in net.named_buffers()}
+        net.train()
+        out = []
+        for cell in cells:
+            loss_sum, correct, count = 0.0, 0, 0
+            for x, y in data:
+                logits = net.forward_cell(x, cell)
+                loss_sum += float(self.criterion(logits, y)) * len(y)
+                correct += int((logits.argmax(1) == y).sum())
+                count += len(y)
+            out.append((loss_sum / max(count, 1), 100.0 * correct / max(count, 1)))
+        bufs = dict(net.named_buffers())
+        for k, v in saved.items():
+            bufs[k].copy_(v)
+        net.train(was_training)
+        return out
+
+
+def random_cell(generator: torch.Generator) -> Cell:
+    """A uniformly random cell drawn from ``generator``."""
+    return Cell(tuple(int(o) for o in torch.randint(0, NUM_OPS, (NUM_EDGES,), generator=generator)))
+
+
+class Searcher:
+    """Base class of every search method. Subclass it, set ``name``/``description``/``Options`` and decorate the
+    class with :func:`e2nas.searchers.register_searcher`.
+
+    State listed in ``state_attrs`` is checkpointed automatically: tensors are cloned, anything with
+    ``state_dict``/``load_state_dict`` (modules, optimizers) goes through those, other values are deep-copied.
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    Options: ClassVar[type[SearcherOptions]] = SearcherOptions
+    #: False if the method never uses validation batches during search (the engine then skips fetching them)
+    needs_valid_batch: ClassVar[bool] = True
+    #: True if the method trains one cell per step and so supports the complementation loss (``epsilon``)
+    supports_epsilon: ClassVar[bool] = True
+    #: config fields the ``paper`` preset changes for this method (e.g. DARTS: {"epochs": 50})
+    paper_overrides: ClassVar[dict[str, Any]] = {}
+    #: attribute names saved by the default state_dict()/load_state_dict()
+    state_attrs: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, options: SearcherOptions | None = None, epsilon: float = 0.0) -> None:
+        self.options = options if options is not None else self.Options()
+        if not 0.0 <= epsilon <= 1.0:
+            raise SearcherError(f"epsilon must be in [0, 1], got {epsilon}")
+        if epsilon and not self.supports_epsilon:
+            raise SearcherError(f"{self.name} trains a mixture, not one cell per step: epsilon must be 0")
+        self.epsilon = float(epsilon)
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def setup(self, ctx: SearchContext) -> None:
+        """Create architecture parameters (on ``ctx.device``) and their optimizers. Called once, before any
+        checkpoint is restored; use ``ctx.generator`` for random initialisation."""
+
+    def epoch_start(self, ctx: SearchContext) -> None:
+        """Per-epoch schedules (e.g. GDAS' tau)."""
+
+    def weight_loss(self, batch: Batch, ctx: SearchContext) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """The loss on a train batch whose gradient trains the supernet weights: ``loss`` or ``(loss, logits)``
+        (logits feed the logged train accuracy). The engine zeroes grads before, then backward, clip, SGD step."""
+        raise NotImplementedError
+
+    def arch_step(self, train_batch: Batch, valid_batch: Batch | None, ctx: SearchContext) -> dict[str, float]:
+        """Update the architecture state (the searcher zeroes, backprops and steps its own optimizers).
+        ``valid_batch`` is None if ``needs_valid_batch`` is False. Returned numbers are averaged per epoch
+        into the log (e.g. ``{"arch_loss": ...}``)."""
+        return {}
+
+    def epoch_end(self, ctx: SearchContext) -> None:
+        """End-of-epoch work (archive updates, periodic candidate evaluation, ...)."""
+
+    def current_cell(self) -> Cell:
+        """The architecture the method currently believes in (logged each epoch)."""
+        raise NotImplementedError
+
+    def final_cell(self, ctx: SearchContext) -> Cell:
+        """The answer after the last epoch; may evaluate candidates with ``ctx.evaluate``."""
+        return self.current_cell()
+
+    def extra_log(self) -> dict[str, Any]:
+        """JSON-serialisable extra fields for this epoch's log line (e.g. tau, gamma, novelty)."""
+        return {}
+
+    # -- checkpointing -------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for attr in self.state_attrs:
+            v = getattr(self, attr)
+            if isinstance(v, torch.Tensor):
+                out[attr] = v.detach().clone()
+            elif hasattr(v, "state_dict") and hasattr(v, "load_state_dict"):
+                out[attr] = copy.deepcopy(v.state_dict())
+            else:
+                out[attr] = copy.deepcopy(v)
+        return out
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        missing = [a for a in self.state_attrs if a not in state]
+        if missing:
+            raise KeyError(f"searcher state lacks {missing}")
+        for attr in self.state_attrs:
+            cur, v = getattr(self, attr), state[attr]
+            if isinstance(cur, torch.Tensor):
+                with torch.no_grad():
+                    cur.copy_(v)
+            elif hasattr(cur, "state_dict") and hasattr(cur, "load_state_dict"):
+                cur.load_state_dict(v)
+            else:
+                setattr(self, attr, copy.deepcopy(v))
+
+
+# -- options parsing -------------------------------------------------------------------------------------
+def parse_options(cls: type[SearcherOptions], values: dict[str, Any] | None) -> SearcherOptions:
+    """Build ``cls`` from ``{key: value}`` where values may be strings from the CLI (``--opt tau_max=5``)."""
+    values = dict(values or {})
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        known = ", ".join(sorted(fields)) or "(none)"
+        raise SearcherError(f"unknown option {unknown[0]!r}; options of this method: {known}")
+    kwargs = {}
+    for key, raw in values.items():
+        kwargs[key] = _convert(key, raw, hints[key])
+    return cls(**kwargs)
+
+
+def _convert(key: str, raw: Any, hint: Any) -> Any:
+    base = hint
+    if typing.get_origin(hint) is typing.Union or type(hint).__name__ == "UnionType":
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if raw is None or (isinstance(raw, str) and raw.lower() in ("none", "null")):
+            return None
+        base = args[0]
+    if not isinstance(raw, str):
+        return raw
+    try:
+        if base is bool:
+            low = raw.strip().lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if base in (int, float, str):
+            return base(raw)
+    except ValueError:
+        tname = getattr(base, "__name__", base)
+        raise SearcherError(f"option {key}={raw!r}: expected a value of type {tname}") from None
+    return raw
+
+
+def options_as_dict(options: SearcherOptions) -> dict[str, Any]:
+    return dataclasses.asdict(options)

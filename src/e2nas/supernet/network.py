@@ -1,0 +1,144 @@
+"""The weight-sharing NB201 supernet: every edge holds all five ops, cells share one architecture.
+
+Forward modes (all take the same architecture for every cell, as GDAS/DARTS/RSPS do on NB201):
+
+* ``forward_cell(x, cell)`` -- single path: only the chosen op per edge runs, ``none`` edges are skipped.
+* ``forward_st(x, cell, H)`` -- single path with straight-through op weights ``H`` (6x5, e.g.
+  ``onehot - sg(p) + p``): still only the chosen op runs, its output is scaled by ``H[e, cell[e]]`` so
+  the gradient reaches whatever produced ``H``.
+* ``forward_mixture(x, W)`` -- DARTS: every edge is ``sum_o W[e, o] * op_o(x)`` (``none`` contributes zeros
+  and is skipped; its weight still enters through the softmax that made ``W``).
+
+The blocks outside the cells come from :class:`e2nas.nn.MacroNetwork`, so ``discrete_network(cell)`` can copy
+exactly the weights a cell inherits into an :class:`e2nas.nn.NB201Network`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+
+import torch
+from torch import nn
+
+from e2nas.nn.network import MacroNetwork, NB201Network
+from e2nas.nn.ops import make_op
+from e2nas.space.cell import EDGES, NUM_EDGES, NUM_NODES, NUM_OPS, OPS, Cell
+
+NONE_OP = 0
+
+
+class SearchCell(nn.Module):
+    """All five candidate ops on each of the six edges; ``edges[e][o]`` is op ``o`` of edge ``e``."""
+
+    def __init__(self, C: int, affine: bool = False, track_running_stats: bool = True) -> None:
+        super().__init__()
+        self.C = C
+        self.edges = nn.ModuleList(
+            nn.ModuleList(make_op(name, C, affine, track_running_stats) for name in OPS) for _ in range(NUM_EDGES)
+        )
+
+    def _run(self, x: torch.Tensor, edge_out) -> torch.Tensor:
+        nodes = [x]
+        for node in range(1, NUM_NODES):
+            acc = None
+            for e, (dst, src) in enumerate(EDGES):
+                if dst != node:
+                    continue
+                y = edge_out(e, nodes[src])
+                if y is not None:
+                    acc = y if acc is None else acc + y
+            nodes.append(acc if acc is not None else torch.zeros_like(x))
+        return nodes[-1]
+
+    def forward_cell(self, x: torch.Tensor, ops: tuple[int, ...]) -> torch.Tensor:
+        def edge_out(e: int, h: torch.Tensor) -> torch.Tensor | None:
+            return None if ops[e] == NONE_OP else self.edges[e][ops[e]](h)
+
+        return self._run(x, edge_out)
+
+    def forward_st(self, x: torch.Tensor, ops: tuple[int, ...], weights: torch.Tensor) -> torch.Tensor:
+        def edge_out(e: int, h: torch.Tensor) -> torch.Tensor | None:
+            return None if ops[e] == NONE_OP else self.edges[e][ops[e]](h) * weights[e, ops[e]]
+
+        return self._run(x, edge_out)
+
+    def forward_mixture(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        def edge_out(e: int, h: torch.Tensor) -> torch.Tensor | None:
+            acc = None
+            for o in range(1, NUM_OPS):
+                y = self.edges[e][o](h) * weights[e, o]
+                acc = y if acc is None else acc + y
+            return acc
+
+        return self._run(x, edge_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - a mode is always chosen
+        raise RuntimeError("SearchCell needs a mode: use Supernet.forward_cell/forward_st/forward_mixture")
+
+
+class Supernet(MacroNetwork):
+    """NB201 weight-sharing supernet. Cell BNs are affine=False; ``track_running_stats`` is configurable."""
+
+    def __init__(self, C: int = 16, N: int = 5, num_classes: int = 10, track_running_stats: bool = True) -> None:
+        self.track_running_stats = track_running_stats
+        super().__init__(lambda c: SearchCell(c, False, track_running_stats), C=C, N=N, num_classes=num_classes)
+
+    # -- forward modes ---------------------------------------------------------------------------
+    def forward_cell(self, x: torch.Tensor, cell: Cell) -> torch.Tensor:
+        """Logits of the sub-network of ``cell`` (single path, only the chosen ops run)."""
+        ops = Cell.parse(cell).ops
+        return self.classifier(self.forward_features(x, lambda m, h: m.forward_cell(h, ops)))
+
+    def forward_st(self, x: torch.Tensor, cell: Cell, weights: torch.Tensor) -> torch.Tensor:
+        """Single path of ``cell`` with each chosen op's output scaled by ``weights[e, cell[e]]`` (6x5)."""
+        ops = Cell.parse(cell).ops
+        _check_weights(weights)
+        return self.classifier(self.forward_features(x, lambda m, h: m.forward_st(h, ops, weights)))
+
+    def forward_mixture(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """DARTS relaxation: every edge is the ``weights``-weighted sum (6x5) of all its ops."""
+        _check_weights(weights)
+        return self.classifier(self.forward_features(x, lambda m, h: m.forward_mixture(h, weights)))
+
+    def forward(self, x: torch.Tensor, cell: Cell | None = None) -> torch.Tensor:
+        if cell is None:
+            raise TypeError("Supernet.forward needs a cell; use forward_cell/forward_st/forward_mixture")
+        return self.forward_cell(x, cell)
+
+    # -- weights of one cell ---------------------------------------------------------------------
+    def weights(self) -> Iterator[nn.Parameter]:
+        """The shared network weights (everything a weight optimizer should step)."""
+        return self.parameters()
+
+    def discrete_network(self, cell: Cell | str | int) -> NB201Network:
+        """A stand-alone :class:`NB201Network` holding exactly the weights (and BN buffers) ``cell`` inherits."""
+        cell = Cell.parse(cell)
+        net = NB201Network(
+            cell,
+            C=self.C,
+            N=self.N,
+            num_classes=self.num_classes,
+            affine=False,
+            track_running_stats=self.track_running_stats,
+        )
+        net.load_state_dict(self.cell_state_dict(cell))
+        return net.to(next(self.parameters()).device)
+
+    def cell_state_dict(self, cell: Cell) -> dict[str, torch.Tensor]:
+        """The supernet's state restricted to ``cell``, under :class:`NB201Network`'s key names."""
+        out: dict[str, torch.Tensor] = {}
+        for key, value in self.state_dict().items():
+            parts = key.split(".")
+            if parts[0] == "layers" and len(parts) > 4 and parts[2] == "edges":
+                edge, op = int(parts[3]), int(parts[4])
+                if cell.ops[edge] != op:
+                    continue
+                key = ".".join(parts[:4] + parts[5:])
+            out[key] = copy.deepcopy(value)
+        return out
+
+
+def _check_weights(weights: torch.Tensor) -> None:
+    if weights.shape != (NUM_EDGES, NUM_OPS):
+        raise ValueError(f"op weights must have shape ({NUM_EDGES}, {NUM_OPS}), got {tuple(weights.shape)}")

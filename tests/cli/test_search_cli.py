@@ -1,0 +1,67 @@
+import json
+
+from typer.testing import CliRunner
+
+from e2nas.cli.main import app
+
+runner = CliRunner()
+
+
+def test_search_smoke_writes_results(tmp_path, gt):
+    out = tmp_path / "r"
+    res = runner.invoke(
+        app, ["search", "--method", "gdas", "--preset", "smoke", "--seed", "0", "--out", str(out), "-q"]
+    )
+    assert res.exit_code == 0, res.output
+    results = json.loads((out / "results.json").read_text())
+    assert results["final"]["ground_truth"] == gt.summary(results["final"]["index"])
+    assert gt.table.arch_str[results["final"]["index"]] == results["final"]["cell"]
+    assert "final cell #" in res.stdout
+    # a second run into the same directory needs --resume
+    again = runner.invoke(app, ["search", "--preset", "smoke", "--out", str(out), "-q"])
+    assert again.exit_code == 2 and "--resume" in again.output
+
+
+def test_search_options_and_epsilon_reach_the_searcher(tmp_path):
+    out = tmp_path / "r"
+    args = ["search", "-m", "gdas-a", "-p", "smoke", "--epochs", "1", "--epsilon", "0.5", "--opt", "tau_max=4"]
+    res = runner.invoke(app, [*args, "--out", str(out), "-q", "--json"])
+    assert res.exit_code == 0, res.output
+    results = json.loads(res.stdout)
+    assert results["epsilon"] == 0.5 and results["searcher_options"]["tau_max"] == 4.0
+    assert results["config"]["epochs"] == 1
+
+
+def test_unknown_method_is_one_line_exit_2(tmp_path):
+    res = runner.invoke(app, ["search", "--method", "nope", "--out", str(tmp_path)])
+    assert res.exit_code == 2
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "known methods:" in lines[0] and "gdas" in lines[0]
+
+
+def test_bad_option_and_missing_data_exit_2(tmp_path):
+    res = runner.invoke(app, ["search", "-p", "smoke", "--opt", "tau_max", "--out", str(tmp_path / "a")])
+    assert res.exit_code == 2 and "key=value" in res.output
+    res = runner.invoke(app, ["search", "-p", "smoke", "--opt", "warp=9", "--out", str(tmp_path / "b")])
+    assert res.exit_code == 2 and "unknown option 'warp'" in res.output
+    res = runner.invoke(app, ["search", "-p", "paper", "--data-dir", str(tmp_path), "--out", str(tmp_path / "c")])
+    assert res.exit_code == 2 and "cifar10 data not found in" in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+def test_methods_lists_registry():
+    res = runner.invoke(app, ["methods"])
+    assert res.exit_code == 0
+    names = [line.split()[0] for line in res.stdout.strip().splitlines()]
+    assert {"random", "gdas", "gdas-a"} <= set(names)
+    reg = json.loads(runner.invoke(app, ["methods", "--json"]).stdout)
+    assert "GDAS" in reg["gdas"]
+
+
+def test_cuda_without_gpu_is_a_clear_error(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    res = runner.invoke(app, ["search", "-p", "smoke", "--device", "cuda", "--out", str(tmp_path / "g"), "-q"])
+    assert res.exit_code == 2 and "no CUDA device" in res.output

@@ -1,0 +1,77 @@
+import json
+
+import pytest
+import torch
+
+from e2nas.engine import SearchEngine, make_config
+from e2nas.searchers import SearcherError, create_searcher, list_searchers
+from e2nas.searchers.gdas import GDASOptions
+from e2nas.space import Cell
+
+
+def test_registry_lists_the_builtin_methods():
+    reg = list_searchers()
+    assert {"random", "gdas", "gdas-a"} <= set(reg)
+    assert all(isinstance(d, str) and d and "\n" not in d for d in reg.values())
+
+
+def test_unknown_method_names_the_known_ones():
+    with pytest.raises(SearcherError, match=r"unknown method 'nope'; known methods: .*gdas"):
+        create_searcher("nope")
+
+
+def test_options_from_cli_strings():
+    s = create_searcher("gdas", {"tau_max": "5", "tau_min": "0.5"}, epsilon=0.5)
+    assert s.options == GDASOptions(tau_max=5.0, tau_min=0.5)
+    assert s.epsilon == 0.5
+    with pytest.raises(SearcherError, match="unknown option 'taumax'.*tau_max"):
+        create_searcher("gdas", {"taumax": "5"})
+    with pytest.raises(SearcherError, match="expected a value of type float"):
+        create_searcher("gdas", {"tau_max": "hot"})
+    with pytest.raises(SearcherError, match="epsilon"):
+        create_searcher("gdas", epsilon=1.5)
+
+
+@pytest.mark.parametrize(("method", "eps"), [("random", 0.0), ("gdas", 0.0), ("gdas-a", 0.0), ("gdas", 0.5)])
+def test_each_searcher_runs_the_smoke_preset(tmp_path, gt, method, eps):
+    opts = {"candidates": "5"} if method == "random" else None
+    cfg = make_config("smoke", method, epsilon=eps, options=opts)
+    res = SearchEngine(cfg, tmp_path, progress=False).run()
+    final = Cell.parse(res["final"]["cell"])
+    assert res["final"]["index"] == final.index
+    assert res["final"]["ground_truth"] == gt.summary(final)
+    lines = [json.loads(x) for x in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in lines] == [1, 2]
+    assert all(torch.isfinite(torch.tensor(r["train_loss"])) for r in lines)
+    if method.startswith("gdas"):
+        assert "arch_loss" in lines[0] and "tau" in lines[0]
+
+
+def test_gdas_tau_schedule_is_linear(tmp_path):
+    cfg = make_config("smoke", "gdas", epochs=3, steps_per_epoch=1)
+    SearchEngine(cfg, tmp_path, progress=False).run()
+    taus = [json.loads(x)["tau"] for x in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert taus == pytest.approx([10.0, 5.05, 0.1])
+
+
+def test_gdas_a_trains_the_argmax_cell(tmp_path):
+    cfg = make_config("smoke", "gdas-a", epochs=1, steps_per_epoch=2)
+    eng = SearchEngine(cfg, tmp_path, progress=False)
+    eng.run()
+    s = eng.searcher
+    cell, H = s.hard_weights(eng.ctx)
+    assert cell == s.current_cell()
+    assert torch.allclose(H.detach().sum(-1), torch.ones(6))
+    # the straight-through gradient reached the arch parameters and Adam stepped them
+    assert s.alpha.grad is not None and s.alpha.grad.abs().sum() > 0
+    assert int(s.arch_optimizer.state[s.alpha]["step"]) == 2
+
+
+def test_random_final_is_best_candidate_on_valid(tmp_path):
+    cfg = make_config("smoke", "random", options={"candidates": 6})
+    eng = SearchEngine(cfg, tmp_path, progress=False)
+    res = eng.run()
+    assert res["final_extra"]["candidates"] == 6
+    final = Cell.parse(res["final"]["cell"])
+    ((loss, acc),) = eng.ctx.evaluate([final])
+    assert acc == pytest.approx(res["final_extra"]["valid_acc"])

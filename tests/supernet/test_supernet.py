@@ -1,0 +1,107 @@
+import random
+
+import pytest
+import torch
+
+from e2nas.space import NUM_OPS, Cell
+from e2nas.supernet import Supernet
+
+
+def _cells(n: int = 6) -> list[Cell]:
+    rng = random.Random(1)
+    cells = [Cell.parse(2581), Cell.from_ops([3, 0, 4, 1, 2, 0]), Cell.from_ops([0] * 6)]
+    return cells + [Cell(tuple(rng.randrange(NUM_OPS) for _ in range(6))) for _ in range(n)]
+
+
+def _randomise_bn(net: torch.nn.Module) -> None:
+    g = torch.Generator().manual_seed(3)
+    for m in net.modules():
+        if isinstance(m, torch.nn.BatchNorm2d) and m.running_mean is not None:
+            m.running_mean.copy_(torch.randn(m.running_mean.shape, generator=g) * 0.1)
+            m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+
+
+@pytest.mark.parametrize("track", [True, False])
+@pytest.mark.parametrize("train", [False, True])
+def test_single_path_equals_discrete_network(track, train):
+    torch.manual_seed(0)
+    net = Supernet(C=4, N=1, track_running_stats=track)
+    _randomise_bn(net)
+    x = torch.randn(3, 3, 32, 32)
+    for cell in _cells():
+        sub = net.discrete_network(cell)
+        net.train(train)
+        sub.train(train)
+        with torch.no_grad():
+            a, b = net.forward_cell(x, cell), sub(x)
+        assert torch.allclose(a, b, atol=1e-5), cell
+
+
+def test_discrete_network_takes_exactly_the_cells_weights():
+    net = Supernet(C=4, N=1)
+    cell = Cell.from_ops([3, 2, 1, 0, 4, 3])
+    sub = net.discrete_network(cell)
+    convs = sum(1 for o in cell.ops if o in (2, 3))
+    assert len(sub.state_dict()) == len(net.cell_state_dict(cell))
+    # 3 cells (N=1) x convs per cell x (conv weight + 3 BN buffers, no affine)
+    n_cell_keys = sum(1 for k in sub.state_dict() if ".edges." in k)
+    assert n_cell_keys == 3 * convs * 4
+
+
+def test_straight_through_gradient_reaches_arch_params():
+    torch.manual_seed(0)
+    net = Supernet(C=4, N=1)
+    alpha = torch.zeros(6, 5, requires_grad=True)
+    p = torch.softmax(alpha, dim=-1)
+    cell = Cell.from_ops([3, 2, 1, 0, 3, 2])  # e3 none; every other edge reaches node 3
+    onehot = torch.nn.functional.one_hot(torch.tensor(cell.ops), 5).float()
+    H = onehot - p.detach() + p
+    x, y = torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 3])
+    loss = torch.nn.functional.cross_entropy(net.forward_st(x, cell, H), y)
+    loss.backward()
+    assert alpha.grad is not None
+    # every non-none edge sends gradient to its row of alpha
+    for e, o in enumerate(cell.ops):
+        assert (alpha.grad[e].abs().sum() > 0) == (o != 0)
+    # values are the single path's
+    with torch.no_grad():
+        assert torch.allclose(net.forward_st(x, cell, H), net.forward_cell(x, cell), atol=1e-6)
+
+
+def test_mixture_with_onehot_weights_equals_single_path():
+    torch.manual_seed(0)
+    net = Supernet(C=4, N=1).eval()
+    _randomise_bn(net)
+    x = torch.randn(2, 3, 32, 32)
+    for cell in _cells(3):
+        w = torch.nn.functional.one_hot(torch.tensor(cell.ops), 5).float()
+        with torch.no_grad():
+            assert torch.allclose(net.forward_mixture(x, w), net.forward_cell(x, cell), atol=1e-5)
+
+
+def test_mixture_gradient_reaches_every_op():
+    net = Supernet(C=4, N=1)
+    alpha = torch.zeros(6, 5, requires_grad=True)
+    out = net.forward_mixture(torch.randn(2, 3, 32, 32), torch.softmax(alpha, -1))
+    out.square().sum().backward()
+    assert alpha.grad[:, 1:].abs().min() > 0
+
+
+def test_bad_weight_shape():
+    net = Supernet(C=4, N=1)
+    with pytest.raises(ValueError, match="shape"):
+        net.forward_mixture(torch.randn(1, 3, 32, 32), torch.ones(5, 6))
+
+
+def test_channels_last_gives_the_same_outputs():
+    torch.manual_seed(0)
+    net = Supernet(C=4, N=1)
+    net_cl = Supernet(C=4, N=1)
+    net_cl.load_state_dict(net.state_dict())
+    net_cl = net_cl.to(memory_format=torch.channels_last)
+    x = torch.randn(3, 3, 32, 32)
+    cell = Cell.parse(2581)
+    with torch.no_grad():
+        a = net.forward_cell(x, cell)
+        b = net_cl.forward_cell(x.contiguous(memory_format=torch.channels_last), cell)
+    assert torch.allclose(a, b, atol=1e-5)
