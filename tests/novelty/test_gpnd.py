@@ -162,14 +162,25 @@ def test_no_orthogonal_complement_when_latent_dim_not_smaller():
 
 def test_gennorm_fit_guards():
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(3000, 2, dtype=DT, generator=g)
-    x[:, 1] = torch.rand(3000, dtype=DT, generator=g) * 2 - 1  # uniform: unconstrained beta would run away
+    x = torch.randn(1000, 2, dtype=DT, generator=g)
+    x[:, 1] = torch.rand(1000, dtype=DT, generator=g) * 2 - 1  # uniform: unconstrained beta would run away
     f = fit_gennorm(x, beta_bounds=(1.0, 8.0))
     assert 1.7 < float(f.beta[0]) < 2.3 and float(f.beta[1]) == pytest.approx(8.0)
     same = fit_gennorm(torch.ones(30, 3))  # one cell revisited: zero spread -> floored scale, finite density
     assert torch.all(same.scale >= 1e-2) and torch.isfinite(same.log_prob(torch.ones(3)))
     with pytest.raises(ValueError, match="N >= 2"):
         fit_gennorm(torch.ones(1, 3))
+    with pytest.raises(ValueError, match="fit method"):
+        fit_gennorm(x, method="moments")
+
+
+def test_grid_fit_matches_scipy_mle():
+    g = torch.Generator().manual_seed(1)
+    x = torch.stack([1.5 * torch.randn(200, generator=g) + 0.3, torch.rand(200, generator=g) * 2 - 1], 1).double()
+    grid, sp = fit_gennorm(x, (1.0, 8.0), method="grid"), fit_gennorm(x, (1.0, 8.0), method="scipy")
+    # same maximum of the likelihood (the grid has step 0.05 in beta)
+    assert float(grid.log_prob(x).sum()) == pytest.approx(float(sp.log_prob(x).sum()), abs=0.05)
+    torch.testing.assert_close(grid.loc, sp.loc, atol=0.02, rtol=0)
 
 
 def test_reflected_kde_integrates_to_one_and_bandwidth_rules():
