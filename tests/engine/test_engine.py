@@ -60,6 +60,7 @@ def test_cosine_schedule_endpoints():
 def test_presets_and_overrides():
     assert make_config("paper", "gdas").to_dict() | {} == {
         **SearchConfig().to_dict(),
+        "method": "gdas",
         "preset": "paper",
         "dataset": "cifar10",
     }

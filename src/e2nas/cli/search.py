@@ -18,6 +18,18 @@ def _parse_opts(items: list[str]) -> dict[str, str]:
     return out
 
 
+def _method_opts(items: list[str], **shortcuts: str | None) -> dict[str, str]:
+    """--opt values plus the shortcut flags (--variant, --gamma) that are set; a flag and --opt may not clash."""
+    out = _parse_opts(items)
+    for key, value in shortcuts.items():
+        if value is None:
+            continue
+        if key in out and out[key] != value:
+            fail(f"--{key} {value} contradicts --opt {key}={out[key]}; give it once")
+        out[key] = value
+    return out
+
+
 def search(
     method: str = typer.Option(DEFAULT_METHOD, "--method", "-m", help="search method (see `e2nas methods`)"),
     preset: str = typer.Option(DEFAULT_PRESET, "--preset", "-p", help="paper | cpu-small | smoke"),
@@ -32,6 +44,8 @@ def search(
     seed: int = typer.Option(0, "--seed", help="random seed"),
     epsilon: float = typer.Option(None, "--epsilon", help="complementation weight ε in [0, 1] (0 = off)"),
     opt: list[str] = typer.Option([], "--opt", help="searcher option key=value (repeatable)"),
+    variant: str = typer.Option(None, "--variant", help="e2nas: paper | reference (same as --opt variant=...)"),
+    gamma: str = typer.Option(None, "--gamma", help="e2nas: novelty weight, a number in [0, 1] or sig:K"),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda"),
     threads: int = typer.Option(None, "--threads", help="torch CPU threads (1 is fastest on a busy machine)"),
     out: str = typer.Option(None, "--out", "-o", help="run directory (default runs/<method>-<preset>-s<seed>)"),
@@ -59,7 +73,7 @@ def search(
             lr=lr,
             seed=seed,
             epsilon=epsilon,
-            options=_parse_opts(opt) or None,
+            options=_method_opts(opt, variant=variant, gamma=gamma) or None,
             device=device,
             threads=threads,
         )
@@ -75,9 +89,19 @@ def search(
         print_json(results)
         return
     f, b = results["final"], results["best"]
-    typer.echo(f"final cell #{f['index']} {f['cell']}  C10 valid {f['ground_truth']['cifar10_valid']:.2f}")
-    typer.echo(f"best seen  #{b['index']} {b['cell']}  C10 valid {b['ground_truth']['cifar10_valid']:.2f}")
+    typer.echo(f"final cell #{f['index']} {f['cell']}")
+    typer.echo(f"  ground truth: {_gt_line(f['ground_truth'])}")
+    typer.echo(f"best seen  #{b['index']} {b['cell']}")
+    typer.echo(f"  ground truth: {_gt_line(b['ground_truth'])}")
     typer.echo(f"wall {results['wall_time_s']:.1f}s; results in {run_dir}/results.json")
+
+
+def _gt_line(g: dict[str, float]) -> str:
+    """The paper's report columns (SPEC §3) of one ground-truth summary."""
+    return (
+        f"C10 valid {g['cifar10_valid']:.2f}  C10 test(v1_0) {g['cifar10_test_v10']:.2f}  "
+        f"C100 test {g['cifar100_test']:.2f}  IN16 test {g['imagenet16_test']:.2f}"
+    )
 
 
 def methods(as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:

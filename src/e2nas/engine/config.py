@@ -6,13 +6,14 @@ Defaults are the AutoDL-Projects NB201 search hyperparameters (SPEC §7). ``DEFA
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 #: method used when none is given (``e2nas search`` without ``--method``)
-DEFAULT_METHOD = "gdas"
+DEFAULT_METHOD = "e2nas"
 #: preset used when none is given
 DEFAULT_PRESET = "cpu-small"
 #: config fields that may differ between a run and its resumption (they do not change the result on CPU)
@@ -125,9 +126,13 @@ def make_config(preset: str = DEFAULT_PRESET, method: str = DEFAULT_METHOD, **ov
         raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     cfg = PRESETS[preset]()
     cfg.method = method
-    if preset == "paper":
-        from e2nas.searchers import get_searcher_class
+    from e2nas.searchers import SearcherError, get_searcher_class
 
+    # the method's own default epsilon (E²NAS: 0.5); an explicit epsilon override wins below. An unknown
+    # method is reported where the searcher is created.
+    with contextlib.suppress(SearcherError):
+        cfg.epsilon = get_searcher_class(method).default_epsilon
+    if preset == "paper":
         for k, v in get_searcher_class(method).paper_overrides.items():
             setattr(cfg, k, v)
     names = {f.name for f in dataclasses.fields(SearchConfig)}

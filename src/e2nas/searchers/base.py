@@ -132,6 +132,8 @@ class Searcher:
     needs_valid_batch: ClassVar[bool] = True
     #: True if the method trains one cell per step and so supports the complementation loss (``epsilon``)
     supports_epsilon: ClassVar[bool] = True
+    #: epsilon used when the user gives none (E²NAS: 0.5, SPEC §6); 0 = complementation off
+    default_epsilon: ClassVar[float] = 0.0
     #: config fields the ``paper`` preset changes for this method (e.g. DARTS: {"epochs": 50})
     paper_overrides: ClassVar[dict[str, Any]] = {}
     #: attribute names saved by the default state_dict()/load_state_dict()

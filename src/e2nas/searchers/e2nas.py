@@ -1,0 +1,288 @@
+"""E²NAS (Zhang et al., NeurIPS 2020): search in the latent space of the D-VAE with probabilistic novelty.
+
+State: a latent point z, its Adam, the previous cell (for complementation), a FIFO archive of visited cells
+and a GPND novelty model fitted to it. Per step (engine order: ``weight_loss`` then ``arch_step``):
+
+``paper`` (SPEC §5, default)
+    1. decode z: sample a cell a ~ p(cell | z) (argmax with ``sample=False``); append a to the archive.
+    2. weight step: L_c = (1-ε)·CE(a) + ε·(CE(complement) + CE(prev)) with real gradients on all three paths.
+    3. arch step (valid batch): p = p_e(z | a) from the decoder, H = onehot(a) - sg(p) + p, so the gradient of
+       L_val = CE(supernet_st(x, a, H)) reaches z *through the decoder*; novelty N = -log p_A(z) from GPND
+       (D(z) = the decoder's 6x5 probabilities on its argmax path, x = onehot(a)); Adam on z minimising
+       (1-γ_t)·L_val + γ_t·log p_A(z).
+    4. answer: argmax decode of z.
+
+``reference`` (what the authors' published code does, for reproduction and ablation)
+    z has 30 entries; P = softmax over all 30, reshaped 6x5 (one joint softmax, not per edge); the cell is a
+    stochastic D-VAE decode of sg(z) (first ``nz`` entries, see below); H = onehot(a) - sg(P) + P, so the
+    decoder is never differentiated. L_c has ε/2 on the two extra terms and they are values only (the weight
+    gradient is that of CE(a)); novelty is a value only and 0 until the archive (last 50 decodes) is full.
+
+    Interpretation: the authors' D-VAE has nz = 30, so one vector is both the 30 softmax logits and the latent
+    code. Our shipped D-VAE has nz < 30 (GPND needs nz < m = 30), so the latent code is z[:nz]; the remaining
+    entries only enter the softmax, as entries with no latent meaning do in the authors' code too (there the
+    softmax entry (e, o) and latent dimension 5e+o are unrelated as well).
+
+γ_t comes from ``gamma`` ("sig:10" default, or a static "0.5"), t = epoch. See docs/e2nas.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+import torch.nn.functional as F
+
+from e2nas.novelty import Archive, GammaParseError, NoveltyConfig, NoveltyModel, cell_onehot, parse_gamma
+from e2nas.searchers.base import Batch, SearchContext, Searcher, SearcherError, SearcherOptions
+from e2nas.searchers.complement import complement, complement_loss
+from e2nas.searchers.registry import register_searcher
+from e2nas.space.cell import NUM_EDGES, NUM_OPS, Cell
+
+VARIANTS = ("paper", "reference")
+GRAD_BALANCE = ("none", "unit")
+#: the reference variant's z: one joint softmax over the 6 x 5 (edge, op) entries
+REFERENCE_Z_DIM = NUM_EDGES * NUM_OPS
+
+
+@dataclass
+class E2NASOptions(SearcherOptions):
+    variant: str = "paper"  # paper | reference
+    gamma: str = "sig:10"  # novelty weight schedule: a number in [0, 1] or sig:K
+    archive_size: int = 50  # FIFO archive of visited cells
+    min_archive: int = 10  # paper: novelty is 0 until the archive has this many cells (reference: when full)
+    refit_every: int = 10  # refit the novelty densities every this many steps (and whenever they become ready)
+    init_std: float = 1e-3  # z ~ init_std * N(0, I) (the authors' init)
+    arch_lr: float | None = None  # Adam lr on z; None: the config's arch lr (3e-4)
+    sample: bool = True  # sample the training cell from p(cell | z); False: argmax decode
+    pz_min_scale: float = 0.1  # floor on p_Z's per-dimension scale (~ the D-VAE's posterior std of one cell)
+    pz_max_beta: float = 4.0  # upper clamp on p_Z's generalised-Gaussian shape
+    grad_balance: str = "none"  # none: (1-γ)∇L_val + γ∇log p_A (SPEC); unit: each gradient scaled to norm 1 first
+    vae: str | None = None  # path to a D-VAE checkpoint; None: the shipped pretrained model
+
+
+def load_vae(path: str | None) -> torch.nn.Module:
+    """The frozen D-VAE (CPU, eval mode, no parameter gradients): the shipped one, or ``path``."""
+    from e2nas.vae import VAECheckpointError, load_checkpoint, load_pretrained
+
+    try:
+        model = load_pretrained() if path is None else load_checkpoint(path)[0]
+    except (VAECheckpointError, FileNotFoundError) as err:
+        raise SearcherError(f"e2nas needs a D-VAE: {err}") from None
+    model = model.cpu().eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
+@register_searcher
+class E2NAS(Searcher):
+    name = "e2nas"
+    description = "E²NAS: latent z of the D-VAE, valid-loss + GPND-novelty gradient, complementation loss"
+    Options = E2NASOptions
+    default_epsilon: ClassVar[float] = 0.5
+    state_attrs: ClassVar[tuple[str, ...]] = (
+        "z",
+        "arch_optimizer",
+        "prev_cell",
+        "step_cell",
+        "archive",
+        "novelty_model",
+        "gamma_t",
+    )
+
+    def __init__(self, options: SearcherOptions | None = None, epsilon: float = 0.0) -> None:
+        super().__init__(options, epsilon)
+        o = self.options
+        if o.variant not in VARIANTS:
+            raise SearcherError(f"unknown e2nas variant {o.variant!r}; choose one of {', '.join(VARIANTS)}")
+        try:
+            self.schedule = parse_gamma(o.gamma)
+        except GammaParseError as err:
+            raise SearcherError(str(err)) from None
+        if o.archive_size < 1 or o.min_archive < 2 or o.refit_every < 1:
+            raise SearcherError("archive_size must be >= 1, min_archive >= 2 and refit_every >= 1")
+        if o.grad_balance not in GRAD_BALANCE:
+            raise SearcherError(f"unknown grad_balance {o.grad_balance!r}; choose one of {', '.join(GRAD_BALANCE)}")
+        if not (o.pz_min_scale > 0 and o.pz_max_beta >= 1):
+            raise SearcherError("pz_min_scale must be > 0 and pz_max_beta >= 1")
+        self.reference = o.variant == "reference"
+        self.prev_cell: Cell | None = None
+        self.step_cell: Cell | None = None
+        self.gamma_t = 0.0
+        self.vae: torch.nn.Module | None = None
+
+    # -- setup ------------------------------------------------------------------------------------------
+    def setup(self, ctx: SearchContext) -> None:
+        o = self.options
+        if self.vae is None:  # tests may inject a model before setup
+            self.vae = load_vae(o.vae)
+        nz = int(self.vae.nz)
+        if self.reference and nz > REFERENCE_Z_DIM:
+            raise SearcherError(f"the reference variant needs a D-VAE with nz <= {REFERENCE_Z_DIM}, got nz={nz}")
+        self.nz = nz
+        dim = REFERENCE_Z_DIM if self.reference else nz
+        # z lives on the CPU with the D-VAE; H is moved to the supernet's device (autograd follows)
+        self.z = (o.init_std * torch.randn(dim, generator=ctx.generator)).requires_grad_(True)
+        self.arch_optimizer = ctx.make_arch_optimizer([self.z])
+        if o.arch_lr is not None:
+            for g in self.arch_optimizer.param_groups:
+                g["lr"] = o.arch_lr
+        self.archive = Archive(o.archive_size, encode=self._encode)
+        min_points = o.archive_size if self.reference else min(o.min_archive, o.archive_size)
+        self.novelty_model = NoveltyModel(
+            NoveltyConfig(
+                min_points=max(2, min_points),
+                beta_bounds=(1.0, o.pz_max_beta),
+                min_scale=o.pz_min_scale,
+                # ||w_perp|| is ~0 when the sampled cell is the decoded one and ~sqrt(2 k) when k edges differ;
+                # a coarse floor keeps log p_perp of the latter at -O(100) instead of -O(10^4)
+                kde_min_bandwidth=0.1,
+            )
+        )
+        self.novelty_model.decoder = self.decoder
+        self.gamma_t = self.schedule(0, ctx.epochs)
+
+    def _encode(self, cells: list[Cell]) -> torch.Tensor:
+        assert self.vae is not None
+        return self.vae.encode_cells(cells)[0].detach().cpu()
+
+    def latent(self, z: torch.Tensor | None = None) -> torch.Tensor:
+        """The D-VAE latent code of the arch state (all of z in ``paper``, z[:nz] in ``reference``)."""
+        z = self.z if z is None else z
+        return z[: self.nz] if self.reference else z
+
+    def decoder(self, z: torch.Tensor) -> torch.Tensor:
+        """D(z): the decoder's 6x5 op probabilities (argmax decode path), flattened to (30,)."""
+        assert self.vae is not None
+        return self.vae.edge_probs(z).reshape(-1)
+
+    # -- cells ------------------------------------------------------------------------------------------
+    def decode(self, sample: bool, ctx: SearchContext | None = None) -> Cell:
+        assert self.vae is not None
+        zl = self.latent().detach()
+        if sample:
+            assert ctx is not None
+            ops = self.vae.decode_sample(zl, generator=ctx.generator)
+        else:
+            ops = self.vae.decode_argmax(zl)
+        return Cell(tuple(int(o) for o in ops.reshape(-1).tolist()))
+
+    def current_cell(self) -> Cell:
+        return self.decode(sample=False)
+
+    def final_cell(self, ctx: SearchContext) -> Cell:
+        return self.decode(sample=False)
+
+    # -- schedule ---------------------------------------------------------------------------------------
+    def epoch_start(self, ctx: SearchContext) -> None:
+        self.gamma_t = float(self.schedule(ctx.epoch, ctx.epochs))
+
+    # -- weight step ------------------------------------------------------------------------------------
+    def weight_loss(self, batch: Batch, ctx: SearchContext) -> tuple[torch.Tensor, torch.Tensor]:
+        cur = self.decode(sample=self.options.sample, ctx=ctx)
+        self.step_cell = cur
+        self.archive.add(cur)
+        loss_cur, logits = ctx.cell_loss(batch, cur)
+        if self.reference:
+            loss = self._reference_lc(batch, ctx, cur, loss_cur)
+        else:
+            loss, _ = complement_loss(
+                lambda c: ctx.cell_loss(batch, c)[0], cur, self.prev_cell, self.epsilon, ctx.generator, loss_cur
+            )
+        self.prev_cell = cur
+        return loss, logits
+
+    def _reference_lc(self, batch: Batch, ctx: SearchContext, cur: Cell, loss_cur: torch.Tensor) -> torch.Tensor:
+        """Authors' L_c: value (1-ε)·CE(a) + ε/2·(CE(c) + CE(prev)), gradient that of CE(a) alone."""
+        if self.epsilon == 0.0 or self.prev_cell is None:
+            return loss_cur
+        comp = complement(self.prev_cell, cur, ctx.generator)
+        with torch.no_grad():
+            extra = float(ctx.cell_loss(batch, comp)[0]) + float(ctx.cell_loss(batch, self.prev_cell)[0])
+        value = (1.0 - self.epsilon) * float(loss_cur.detach()) + 0.5 * self.epsilon * extra
+        return loss_cur + (value - loss_cur.detach())
+
+    # -- arch step --------------------------------------------------------------------------------------
+    def straight_through(self, cell: Cell) -> tuple[torch.Tensor, torch.Tensor]:
+        """(H, p): straight-through op weights (6x5) for ``cell`` and the probabilities p they carry."""
+        assert self.vae is not None
+        onehot = F.one_hot(torch.tensor(cell.ops), NUM_OPS).to(self.z.dtype)
+        if self.reference:
+            p = torch.softmax(self.z, dim=0).reshape(NUM_EDGES, NUM_OPS)  # one joint softmax over 30
+        else:
+            p = self.vae.edge_probs(self.z, ops=torch.tensor(cell.ops))  # through the decoder
+        return onehot - p.detach() + p, p
+
+    def valid_loss(self, valid_batch: Batch, ctx: SearchContext, cell: Cell) -> tuple[torch.Tensor, torch.Tensor]:
+        x, y = valid_batch
+        H, _ = self.straight_through(cell)
+        logits = ctx.supernet.forward_st(x, cell, H.to(x.device))
+        return ctx.criterion(logits, y), logits
+
+    def _maybe_refit(self, ctx: SearchContext) -> None:
+        m = self.novelty_model
+        n = len(self.archive)
+        due = ctx.global_step % self.options.refit_every == 0
+        if n >= m.config.min_points and (due or not m.ready):
+            m.fit(self.archive.latents(), self.archive.onehots(), self.decoder)
+
+    def novelty_log_density(self, cell: Cell) -> torch.Tensor:
+        """log p_A(z) at the current z for ``cell`` (0 until the model is ready); differentiable in z."""
+        return self.novelty_model.log_density(self.latent(), cell_onehot(cell, self.z.dtype))
+
+    def arch_step(self, train_batch: Batch, valid_batch: Batch | None, ctx: SearchContext) -> dict[str, float]:
+        assert valid_batch is not None
+        cell = self.step_cell if self.step_cell is not None else self.decode(self.options.sample, ctx)
+        self._maybe_refit(ctx)
+        g = self.gamma_t
+        l_val, logits = self.valid_loss(valid_batch, ctx, cell)
+        (g_val,) = torch.autograd.grad(l_val, self.z)
+        if self.reference:  # novelty is a value only
+            with torch.no_grad():
+                log_p = self.novelty_log_density(cell)
+            g_nov = torch.zeros_like(self.z)
+        else:
+            log_p = self.novelty_log_density(cell)
+            (g_nov,) = torch.autograd.grad(log_p, self.z, allow_unused=True)
+            g_nov = torch.zeros_like(self.z) if g_nov is None else g_nov
+        self.arch_optimizer.zero_grad(set_to_none=True)
+        self.z.grad = self.mix(g_val, g_nov, g)
+        self.arch_optimizer.step()
+        y = valid_batch[1]
+        acc = float((logits.detach().argmax(1) == y).float().mean()) * 100.0
+        return {
+            "arch_loss": (1.0 - g) * float(l_val.detach()) + g * float(log_p.detach()),
+            "arch_acc": acc,
+            "valid_loss": float(l_val.detach()),
+            "novelty": -float(log_p.detach()),
+            "grad_val_norm": float(g_val.norm()),
+            "grad_novelty_norm": float(g_nov.norm()),
+        }
+
+    def mix(self, g_val: torch.Tensor, g_nov: torch.Tensor, gamma: float) -> torch.Tensor:
+        """The z gradient. ``none``: (1-γ)·∇L_val + γ·∇log p_A, the spec's objective. ``unit``: both gradients
+        scaled to norm 1 first, so γ mixes directions (log p_A's gradient is often 10^3-10^15 times larger than
+        L_val's, which makes L_val irrelevant under ``none`` until γ is tiny)."""
+        if self.options.grad_balance == "unit":
+            g_val = g_val / g_val.norm().clamp_min(1e-12)
+            g_nov = g_nov / g_nov.norm().clamp_min(1e-12) if bool(g_nov.any()) else g_nov
+        return (1.0 - gamma) * g_val + gamma * g_nov
+
+    # -- logging / checkpointing ------------------------------------------------------------------------
+    def extra_log(self) -> dict[str, Any]:
+        return {
+            "variant": self.options.variant,
+            "gamma": self.gamma_t,
+            "archive_size": len(self.archive),
+            "archive_unique": len(set(self.archive.cells)),
+            "novelty_ready": self.novelty_model.ready,
+            "decoded_cell": self.current_cell().to_string(),
+            "step_cell": self.step_cell.to_string() if self.step_cell is not None else None,
+            "z_norm": float(self.z.detach().norm()),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        self.novelty_model.decoder = self.decoder
