@@ -164,10 +164,19 @@ def test_resume_after_kill_matches_uninterrupted(tmp_path, variant):
 
 def test_gradient_mixing():
     g_val, g_nov = torch.tensor([3.0, 4.0]), torch.tensor([0.0, 1000.0])
-    spec = create_searcher("e2nas")
+    spec = create_searcher("e2nas", {"grad_balance": "none"})
     torch.testing.assert_close(spec.mix(g_val, g_nov, 0.25), 0.75 * g_val + 0.25 * g_nov)
-    unit = create_searcher("e2nas", {"grad_balance": "unit"})
+    unit = create_searcher("e2nas")  # the default
     torch.testing.assert_close(unit.mix(g_val, g_nov, 0.25), 0.75 * g_val / 5 + 0.25 * torch.tensor([0.0, 1.0]))
     torch.testing.assert_close(unit.mix(g_val, torch.zeros(2), 0.25), 0.75 * g_val / 5)  # no novelty yet
     with pytest.raises(SearcherError, match="grad_balance"):
         create_searcher("e2nas", {"grad_balance": "max"})
+
+
+def test_z_lr_scales_with_the_step_budget():
+    from e2nas.searchers.e2nas import MAX_DEFAULT_Z_LR, PAPER_Z_STEPS, z_lr_for
+
+    assert z_lr_for(3e-4, PAPER_Z_STEPS) == pytest.approx(3e-4)  # the paper protocol keeps its lr
+    assert z_lr_for(3e-4, 10 * PAPER_Z_STEPS) == pytest.approx(3e-4)  # never below the base
+    assert z_lr_for(3e-4, 25 * 31) == pytest.approx(3e-4 * PAPER_Z_STEPS / 775)  # cpu-small: ~0.038
+    assert z_lr_for(3e-4, 6) == MAX_DEFAULT_Z_LR

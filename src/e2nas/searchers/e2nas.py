@@ -54,12 +54,30 @@ class E2NASOptions(SearcherOptions):
     min_archive: int = 10  # paper: novelty is 0 until the archive has this many cells (reference: when full)
     refit_every: int = 10  # refit the novelty densities every this many steps (and whenever they become ready)
     init_std: float = 1e-3  # z ~ init_std * N(0, I) (the authors' init)
-    arch_lr: float | None = None  # Adam lr on z; None: the config's arch lr (3e-4)
+    arch_lr: float | None = None  # Adam lr on z; None: the config's arch lr scaled to the step budget (z_lr_for)
     sample: bool = True  # sample the training cell from p(cell | z); False: argmax decode
     pz_min_scale: float = 0.1  # floor on p_Z's per-dimension scale (~ the D-VAE's posterior std of one cell)
     pz_max_beta: float = 4.0  # upper clamp on p_Z's generalised-Gaussian shape
-    grad_balance: str = "none"  # none: (1-γ)∇L_val + γ∇log p_A (SPEC); unit: each gradient scaled to norm 1 first
+    grad_balance: str = (
+        "unit"  # unit: each gradient scaled to norm 1, then mixed by γ; none: raw (1-γ)∇L_val + γ∇log p_A
+    )
     vae: str | None = None  # path to a D-VAE checkpoint; None: the shipped pretrained model
+
+
+#: z steps of the paper protocol: 250 epochs x 391 steps (25k images, batch 64)
+PAPER_Z_STEPS = 250 * 391
+#: the largest default z learning rate (tiny budgets such as the smoke preset)
+MAX_DEFAULT_Z_LR = 0.05
+
+
+def z_lr_for(base_lr: float, total_steps: int) -> float:
+    """Adam lr for z that lets it travel as far in ``total_steps`` as ``base_lr`` does in the paper's budget.
+
+    Adam moves each coordinate by at most ~lr per step, and neighbouring cells' encoder means are ~0.6 apart
+    (cell centres ~3 from the origin), so 3e-4 x 775 cpu-small steps leaves z inside its first cell. Measured on
+    cpu-small: with 3e-4 all 6 runs ended on the start cell; with ~0.03 z visited 16 cells.
+    """
+    return min(MAX_DEFAULT_Z_LR, base_lr * max(1.0, PAPER_Z_STEPS / max(1, total_steps)))
 
 
 def load_vae(path: str | None) -> torch.nn.Module:
@@ -126,9 +144,10 @@ class E2NAS(Searcher):
         # z lives on the CPU with the D-VAE; H is moved to the supernet's device (autograd follows)
         self.z = (o.init_std * torch.randn(dim, generator=ctx.generator)).requires_grad_(True)
         self.arch_optimizer = ctx.make_arch_optimizer([self.z])
-        if o.arch_lr is not None:
-            for g in self.arch_optimizer.param_groups:
-                g["lr"] = o.arch_lr
+        lr = o.arch_lr if o.arch_lr is not None else z_lr_for(ctx.config.arch_lr, ctx.epochs * ctx.steps_per_epoch)
+        for g in self.arch_optimizer.param_groups:
+            g["lr"] = lr
+        self.z_lr = lr
         self.archive = Archive(o.archive_size, encode=self._encode)
         min_points = o.archive_size if self.reference else min(o.min_archive, o.archive_size)
         self.novelty_model = NoveltyModel(
@@ -281,6 +300,9 @@ class E2NAS(Searcher):
             "decoded_cell": self.current_cell().to_string(),
             "step_cell": self.step_cell.to_string() if self.step_cell is not None else None,
             "z_norm": float(self.z.detach().norm()),
+            "z_lr": self.z_lr,
+            "z": [round(float(v), 5) for v in self.z.detach()],
+            "archive": [c.index for c in self.archive.cells],
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
