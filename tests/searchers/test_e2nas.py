@@ -180,3 +180,17 @@ def test_z_lr_scales_with_the_step_budget():
     assert z_lr_for(3e-4, 10 * PAPER_Z_STEPS) == pytest.approx(3e-4)  # never below the base
     assert z_lr_for(3e-4, 25 * 31) == pytest.approx(3e-4 * PAPER_Z_STEPS / 775)  # cpu-small: ~0.038
     assert z_lr_for(3e-4, 6) == MAX_DEFAULT_Z_LR
+
+
+def test_z_stays_in_the_ball_of_cell_encodings(tmp_path):
+    from e2nas.engine import SearchEngine, make_config
+
+    cfg = make_config("smoke", "e2nas", epochs=3, options={"arch_lr": "3.0"})  # large steps to hit the bound
+    SearchEngine(cfg, tmp_path, progress=False).run()
+    lines = [json.loads(x) for x in (tmp_path / "log.jsonl").read_text().splitlines()]
+    radius = lines[0]["z_radius"]
+    assert 2.0 < radius < 20.0  # the largest encoder-mean norm of the shipped D-VAE
+    assert all(r["z_norm"] <= radius * (1 + 1e-5) for r in lines)
+    assert max(r["z_norm"] for r in lines) == pytest.approx(radius, rel=1e-4)  # it did hit the bound
+    with pytest.raises(SearcherError, match="z_radius"):
+        create_searcher("e2nas", {"z_radius": "-1"})

@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -58,6 +59,7 @@ class E2NASOptions(SearcherOptions):
     sample: bool = True  # sample the training cell from p(cell | z); False: argmax decode
     pz_min_scale: float = 0.1  # floor on p_Z's per-dimension scale (~ the D-VAE's posterior std of one cell)
     pz_max_beta: float = 4.0  # upper clamp on p_Z's generalised-Gaussian shape
+    z_radius: float | None = None  # paper: keep ||z|| <= this; None: the largest encoder-mean norm of any cell; 0: off
     grad_balance: str = (
         "unit"  # unit: each gradient scaled to norm 1, then mixed by γ; none: raw (1-γ)∇L_val + γ∇log p_A
     )
@@ -148,6 +150,7 @@ class E2NAS(Searcher):
         for g in self.arch_optimizer.param_groups:
             g["lr"] = lr
         self.z_lr = lr
+        self.z_radius = 0.0 if self.reference else self._radius(o.z_radius)
         self.archive = Archive(o.archive_size, encode=self._encode)
         min_points = o.archive_size if self.reference else min(o.min_archive, o.archive_size)
         self.novelty_model = NoveltyModel(
@@ -162,6 +165,26 @@ class E2NAS(Searcher):
         )
         self.novelty_model.decoder = self.decoder
         self.gamma_t = self.schedule(0, ctx.epochs)
+
+    def _radius(self, option: float | None) -> float:
+        """The ball z is kept in: the decoder was trained on encoder means only, and novelty pushes z away
+        from visited cells without bound (on cpu-small ||z|| reached 15-20 against cell means within ~5, and
+        decodes there were often disconnected cells)."""
+        if option is not None:
+            if option < 0:
+                raise SearcherError(f"z_radius must be >= 0 (0 disables the bound), got {option}")
+            return float(option)
+        from e2nas.benchmark.table import load_table
+
+        mu, _ = self.vae.encode_cells(np.asarray(load_table().ops, dtype=np.int64))
+        return float(mu.norm(dim=1).max())
+
+    def _project(self) -> None:
+        if self.z_radius > 0:
+            with torch.no_grad():
+                n = self.z.norm()
+                if n > self.z_radius:
+                    self.z.mul_(self.z_radius / n)
 
     def _encode(self, cells: list[Cell]) -> torch.Tensor:
         assert self.vae is not None
@@ -269,6 +292,7 @@ class E2NAS(Searcher):
         self.arch_optimizer.zero_grad(set_to_none=True)
         self.z.grad = self.mix(g_val, g_nov, g)
         self.arch_optimizer.step()
+        self._project()
         y = valid_batch[1]
         acc = float((logits.detach().argmax(1) == y).float().mean()) * 100.0
         return {
@@ -301,6 +325,7 @@ class E2NAS(Searcher):
             "step_cell": self.step_cell.to_string() if self.step_cell is not None else None,
             "z_norm": float(self.z.detach().norm()),
             "z_lr": self.z_lr,
+            "z_radius": self.z_radius,
             "z": [round(float(v), 5) for v in self.z.detach()],
             "archive": [c.index for c in self.archive.cells],
         }
