@@ -125,6 +125,8 @@ class E2NAS(Searcher):
             raise SearcherError("archive_size must be >= 1, min_archive >= 2 and refit_every >= 1")
         if o.grad_balance not in GRAD_BALANCE:
             raise SearcherError(f"unknown grad_balance {o.grad_balance!r}; choose one of {', '.join(GRAD_BALANCE)}")
+        if o.z_radius is not None and o.z_radius < 0:
+            raise SearcherError(f"z_radius must be >= 0 (0 disables the bound), got {o.z_radius}")
         if not (o.pz_min_scale > 0 and o.pz_max_beta >= 1):
             raise SearcherError("pz_min_scale must be > 0 and pz_max_beta >= 1")
         self.reference = o.variant == "reference"
@@ -171,8 +173,6 @@ class E2NAS(Searcher):
         from visited cells without bound (on cpu-small ||z|| reached 15-20 against cell means within ~5, and
         decodes there were often disconnected cells)."""
         if option is not None:
-            if option < 0:
-                raise SearcherError(f"z_radius must be >= 0 (0 disables the bound), got {option}")
             return float(option)
         from e2nas.benchmark.table import load_table
 
@@ -280,7 +280,9 @@ class E2NAS(Searcher):
         self._maybe_refit(ctx)
         g = self.gamma_t
         l_val, logits = self.valid_loss(valid_batch, ctx, cell)
-        (g_val,) = torch.autograd.grad(l_val, self.z)
+        # a cell whose every path is cut by `none` does not use H at all: no gradient, not an error
+        (g_val,) = torch.autograd.grad(l_val, self.z, allow_unused=True) if l_val.requires_grad else (None,)
+        g_val = torch.zeros_like(self.z) if g_val is None else g_val
         if self.reference:  # novelty is a value only
             with torch.no_grad():
                 log_p = self.novelty_log_density(cell)
