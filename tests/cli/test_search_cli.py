@@ -65,3 +65,23 @@ def test_cuda_without_gpu_is_a_clear_error(tmp_path):
         return
     res = runner.invoke(app, ["search", "-p", "smoke", "--device", "cuda", "--out", str(tmp_path / "g"), "-q"])
     assert res.exit_code == 2 and "no CUDA device" in res.output
+
+
+def test_resume_needs_only_the_run_directory(tmp_path):
+    from e2nas.engine import SearchEngine, make_config
+
+    cfg = make_config("smoke", "e2nas", seed=3, epochs=3, options={"variant": "reference", "gamma": "0.3"})
+    whole = SearchEngine(cfg, tmp_path / "whole", progress=False).run()
+    part = tmp_path / "part"
+    assert SearchEngine(cfg, part, progress=False).run(stop_after_epochs=1) is None  # "killed" after epoch 1
+
+    wrong = runner.invoke(app, ["search", "--resume", "--out", str(part), "-m", "gdas", "-q"])
+    assert wrong.exit_code == 2 and "does not match the run being resumed" in wrong.output
+    clash = runner.invoke(app, ["search", "--resume", "--out", str(part), "--seed", "4", "-q"])
+    assert clash.exit_code == 2 and "seed" in clash.output
+
+    res = runner.invoke(app, ["search", "--resume", "--out", str(part), "--threads", "1", "-q", "--json"])
+    assert res.exit_code == 0, res.output
+    got = json.loads(res.stdout)
+    assert got["config"]["seed"] == 3 and got["searcher_options"]["variant"] == "reference"
+    assert got["final"] == whole["final"] and got["best"] == whole["best"]

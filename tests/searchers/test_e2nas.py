@@ -194,3 +194,24 @@ def test_z_stays_in_the_ball_of_cell_encodings(tmp_path):
     assert max(r["z_norm"] for r in lines) == pytest.approx(radius, rel=1e-4)  # it did hit the bound
     with pytest.raises(SearcherError, match="z_radius"):
         create_searcher("e2nas", {"z_radius": "-1"})
+
+
+DEAD = Cell.parse("|none~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|none~0|skip_connect~1|none~2|")  # ended a real run
+
+
+def test_disconnected_cell_still_steers_z(tmp_path):
+    assert not DEAD.connected
+    eng, s, vbatch = _built(tmp_path / "mix", "paper")
+    l_val, _ = s.valid_loss(vbatch, eng.ctx, DEAD)
+    (g,) = torch.autograd.grad(l_val, s.z)
+    assert float(g.norm()) > 0 and s.dead_steps == 1  # the mixture fallback gives z a direction out
+
+    eng, s, vbatch = _built(tmp_path / "skip", "paper", options={"dead_cell": "skip"})
+    l_val, _ = s.valid_loss(vbatch, eng.ctx, DEAD)
+    (g,) = torch.autograd.grad(l_val, s.z, allow_unused=True)
+    assert g is None or float(g.abs().sum()) == 0.0  # straight-through through a cut-off cell: nothing to learn
+    s.step_cell = DEAD
+    stats = s.arch_step(vbatch, vbatch, eng.ctx)  # no crash, no valid-loss gradient
+    assert stats["grad_val_norm"] == 0.0 and torch.isfinite(s.z).all()
+    with pytest.raises(SearcherError, match="dead_cell"):
+        create_searcher("e2nas", {"dead_cell": "ignore"})

@@ -87,3 +87,20 @@ def test_cell_is_hashable_and_immutable():
     assert {c: 1}[Cell(np.array([1, 2, 3, 4, 0, 1]))] == 1
     with pytest.raises(AttributeError):
         c.ops = (0,) * 6  # type: ignore[misc]
+
+
+def test_connected_is_exactly_the_cells_at_chance_level(gt):
+    cells = list(all_cells())
+    acc = np.array([gt.summary(c)["cifar10_valid"] for c in cells])
+    connected = np.array([c.connected for c in cells])
+    assert (~connected).sum() == 341
+    # every disconnected cell is at chance (the table's 9.712 %), every connected one far above it
+    assert np.allclose(acc[~connected], 9.712, atol=1e-3)
+    assert acc[connected].min() > 30.0
+
+
+def test_connected_examples():
+    assert Cell.parse("|none~0|+|none~0|none~1|+|skip_connect~0|none~1|none~2|").connected
+    # node 1 is cut off, so skip_connect~1 carries zeros into the output
+    assert not Cell.parse("|none~0|+|nor_conv_3x3~0|none~1|+|none~0|skip_connect~1|none~2|").connected
+    assert Cell.parse("|avg_pool_3x3~0|+|none~0|none~1|+|none~0|skip_connect~1|none~2|").connected

@@ -31,8 +31,10 @@ def _method_opts(items: list[str], **shortcuts: str | None) -> dict[str, str]:
 
 
 def search(
-    method: str = typer.Option(DEFAULT_METHOD, "--method", "-m", help="search method (see `e2nas methods`)"),
-    preset: str = typer.Option(DEFAULT_PRESET, "--preset", "-p", help="paper | cpu-small | smoke"),
+    method: str = typer.Option(
+        None, "--method", "-m", help=f"search method (see `e2nas methods`) [default: {DEFAULT_METHOD}]"
+    ),
+    preset: str = typer.Option(None, "--preset", "-p", help=f"paper | cpu-small | smoke [default: {DEFAULT_PRESET}]"),
     dataset: str = typer.Option(None, "--dataset", help="embedded | cifar10 | cifar100 | imagenet16-120"),
     data_dir: str = typer.Option(None, "--data-dir", help="directory with the dataset's files"),
     epochs: int = typer.Option(None, "--epochs", help="override the preset's epochs"),
@@ -41,15 +43,17 @@ def search(
     channels: int = typer.Option(None, "--C", help="supernet channels C"),
     cells: int = typer.Option(None, "--N", help="cells per stage N"),
     lr: float = typer.Option(None, "--lr", help="initial weight learning rate"),
-    seed: int = typer.Option(0, "--seed", help="random seed"),
+    seed: int = typer.Option(None, "--seed", help="random seed [default: 0]"),
     epsilon: float = typer.Option(None, "--epsilon", help="complementation weight ε in [0, 1] (0 = off)"),
     opt: list[str] = typer.Option([], "--opt", help="searcher option key=value (repeatable)"),
     variant: str = typer.Option(None, "--variant", help="e2nas: paper | reference (same as --opt variant=...)"),
     gamma: str = typer.Option(None, "--gamma", help="e2nas: novelty weight, a number in [0, 1] or sig:K"),
-    device: str = typer.Option("cpu", "--device", help="cpu or cuda"),
+    device: str = typer.Option(None, "--device", help="cpu or cuda [default: cpu]"),
     threads: int = typer.Option(None, "--threads", help="torch CPU threads (1 is fastest on a busy machine)"),
     out: str = typer.Option(None, "--out", "-o", help="run directory (default runs/<method>-<preset>-s<seed>)"),
-    resume: bool = typer.Option(False, "--resume", help="continue the run in --out from its checkpoint"),
+    resume: bool = typer.Option(
+        False, "--resume", help="continue the run in --out from its checkpoint (its stored settings are the defaults)"
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
     as_json: bool = typer.Option(False, "--json", help="print results.json to stdout when done"),
 ) -> None:
@@ -58,26 +62,30 @@ def search(
     from e2nas.engine import CheckpointError, ConfigError, SearchEngine, SearchError, make_config
     from e2nas.searchers import SearcherError, get_searcher_class
 
+    overrides = {
+        "dataset": dataset,
+        "data_dir": data_dir,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "steps_per_epoch": steps_per_epoch,
+        "C": channels,
+        "N": cells,
+        "lr": lr,
+        "seed": seed,
+        "epsilon": epsilon,
+        "device": device,
+        "threads": threads,
+    }
+    options = _method_opts(opt, variant=variant, gamma=gamma)
     try:
-        get_searcher_class(method)
-        cfg = make_config(
-            preset,
-            method,
-            dataset=dataset,
-            data_dir=data_dir,
-            epochs=epochs,
-            batch_size=batch_size,
-            steps_per_epoch=steps_per_epoch,
-            C=channels,
-            N=cells,
-            lr=lr,
-            seed=seed,
-            epsilon=epsilon,
-            options=_method_opts(opt, variant=variant, gamma=gamma) or None,
-            device=device,
-            threads=threads,
-        )
-        run_dir = out or f"runs/{method}-{preset}-s{seed}"
+        stored = _stored_config(out) if resume else None
+        if stored is not None:  # `--resume --out DIR` alone continues DIR's run; given flags still apply
+            cfg = _apply(stored, method, preset, options, overrides)
+        else:
+            method, preset = method or DEFAULT_METHOD, preset or DEFAULT_PRESET
+            get_searcher_class(method)
+            cfg = make_config(preset, method, options=options or None, **{**overrides, "device": device or "cpu"})
+        run_dir = out or f"runs/{cfg.method}-{cfg.preset}-s{cfg.seed}"
         engine = SearchEngine(cfg, run_dir, resume=resume, progress=not quiet)
         results = engine.run()
     except (SearcherError, ConfigError, CheckpointError, DataMissingError, SearchError) as err:
@@ -94,6 +102,34 @@ def search(
     typer.echo(f"best seen  #{b['index']} {b['cell']}")
     typer.echo(f"  ground truth: {_gt_line(b['ground_truth'])}")
     typer.echo(f"wall {results['wall_time_s']:.1f}s; results in {run_dir}/results.json")
+
+
+def _stored_config(out: str | None):
+    """The config.json of the run in ``out`` (None when there is none to resume from)."""
+    import json
+    from pathlib import Path
+
+    from e2nas.engine.config import SearchConfig
+
+    if out is None or not (Path(out) / "config.json").is_file():
+        return None
+    try:
+        return SearchConfig.from_dict(json.loads((Path(out) / "config.json").read_text()))
+    except (ValueError, TypeError) as err:
+        fail(f"{out}/config.json is not a readable run config ({err}); resume with the run's original flags")
+
+
+def _apply(stored, method: str | None, preset: str | None, options: dict[str, str], overrides: dict):
+    """``stored`` with the flags the user gave on top; a different method or preset is a different run."""
+    for flag, given, have in (("method", method, stored.method), ("preset", preset, stored.preset)):
+        if given is not None and given != have:
+            fail(f"--{flag} {given} does not match the run being resumed ({flag} {have}); drop it or use another --out")
+    for key, value in overrides.items():
+        if value is not None:
+            setattr(stored, key, value)
+    stored.options = {**stored.options, **options}
+    stored.validate()
+    return stored
 
 
 def _gt_line(g: dict[str, float]) -> str:

@@ -153,6 +153,17 @@ class Cell:
             raise ArchParseError(f"cell code {code} out of range 0..{NUM_CELLS - 1}")
         return cls(tuple((code // NUM_OPS**e) % NUM_OPS for e in range(NUM_EDGES)))
 
+    @property
+    def connected(self) -> bool:
+        """Whether some path of non-``none`` ops leads from the cell's input to its output. A disconnected
+        cell outputs zeros whatever its input, so every network built from it scores chance level, and a
+        straight-through gradient through it is zero (nothing to learn from)."""
+        reach = [True] + [False] * (NUM_NODES - 1)
+        for e, (dst, src) in enumerate(EDGES):  # edges are ordered by destination, so one pass suffices
+            if self.ops[e] != 0 and reach[src]:
+                reach[dst] = True
+        return reach[-1]
+
     def edges_into(self, node: int) -> list[tuple[int, int]]:
         """(edge id, source node) of every edge entering ``node``."""
         return [(e, src) for e, (dst, src) in enumerate(EDGES) if dst == node]
