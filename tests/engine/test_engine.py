@@ -86,6 +86,9 @@ def test_mismatched_checkpoint_is_refused(tmp_path):
         SearchEngine(_smoke("gdas-a", epochs=2), tmp_path, resume=True, progress=False).run()
     with pytest.raises(CheckpointError, match="epsilon"):
         SearchEngine(_smoke(epochs=2, epsilon=0.5), tmp_path, resume=True, progress=False).run()
+    # a searcher option is named alone, not as two whole option dicts
+    with pytest.raises(CheckpointError, match=r"searcher_options\.tau_max: checkpoint 10\.0 vs now 4\.0\)"):
+        SearchEngine(_smoke(epochs=2, options={"tau_max": "4"}), tmp_path, resume=True, progress=False).run()
 
 
 def test_existing_run_needs_resume(tmp_path):

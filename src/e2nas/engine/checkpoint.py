@@ -50,15 +50,30 @@ def load_checkpoint(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any]:
         raise CheckpointError(f"{path} is not an e2nas search checkpoint; delete it or pass another --out")
     if state.get("version") != VERSION:
         raise CheckpointError(f"checkpoint {path} has format version {state.get('version')}, expected {VERSION}")
-    theirs = state.get("fingerprint", {})
-    diff = sorted(k for k in set(theirs) | set(fingerprint) if theirs.get(k) != fingerprint.get(k))
+    diff = _differences(state.get("fingerprint", {}), fingerprint)
     if diff:
-        shown = "; ".join(f"{k}: checkpoint {theirs.get(k)!r} vs now {fingerprint.get(k)!r}" for k in diff[:4])
+        shown = "; ".join(f"{k}: checkpoint {a} vs now {b}" for k, a, b in diff[:4])
         raise CheckpointError(
             f"checkpoint {path} belongs to a different run ({shown}); "
             "resume with the same options or pass another --out"
         )
     return state
+
+
+_ABSENT = "(not set)"
+
+
+def _differences(theirs: dict[str, Any], ours: dict[str, Any], prefix: str = "") -> list[tuple[str, str, str]]:
+    """(key, checkpoint value, current value) of every differing entry; nested dicts (searcher options) are
+    compared key by key so the message names the one option that differs, not two whole dicts."""
+    out = []
+    for k in sorted(set(theirs) | set(ours)):
+        a, b = theirs.get(k, _ABSENT), ours.get(k, _ABSENT)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _differences(a, b, f"{prefix}{k}.")
+        elif a != b:
+            out.append((prefix + k, a if a is _ABSENT else repr(a), b if b is _ABSENT else repr(b)))
+    return out
 
 
 def rng_state(device: torch.device) -> dict[str, Any]:
