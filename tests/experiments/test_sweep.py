@@ -134,3 +134,16 @@ def test_ray_sweep_2x2(tmp_path):
     assert summary["counts"] == {"finished": 4}, summary
     assert summary["engine"] == "ray"
     assert all((tmp_path / "out" / e["name"] / "results.json").exists() for e in summary["runs"])
+
+
+def test_shipped_sweep_files_are_valid_and_cover_every_method():
+    from pathlib import Path
+
+    files = sorted((Path(__file__).parents[2] / "sweeps").glob("*.yaml"))
+    assert files
+    sweeps = {f.stem: load_sweep(f) for f in files}  # each parses and validates against the registry
+    shared = sweeps["cpu-small-all"].runs + sweeps["cpu-small-darts"].runs
+    assert sweeps["cpu-small-all"].out == sweeps["cpu-small-darts"].out  # one report covers both
+    builtin = {"random", "gdas", "gdas-a", "darts-v1", "darts-v2", "setn", "enas", "nao", "e2nas"}
+    assert {r.method for r in shared} == builtin
+    assert all(r.config().epochs == 5 for r in sweeps["cpu-small-darts"].runs)
