@@ -148,9 +148,9 @@ def plot_latent_map(groups: list[Group], path: Path, model: Any = None, max_runs
         f"D-VAE latent space of all {NUM_CELLS:,} NB201 cells (PCA of encoder means, nz={mu.shape[1]})\n"
         "trajectories: square = first epoch, diamond = final cell"
     )
-    ax.legend(fontsize=7, loc="best", framealpha=0.85)
-    fig.tight_layout()
+    # below the axes: inside, it hides the trajectories it labels
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, frameon=False)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return path
