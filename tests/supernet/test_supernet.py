@@ -48,22 +48,46 @@ def test_discrete_network_takes_exactly_the_cells_weights():
     assert n_cell_keys == 3 * convs * 4
 
 
+def _st_grads(net, cell, x, y):
+    """(dL/dalpha, dL/dH) of the straight-through forward of ``cell`` with alpha = 0."""
+    alpha = torch.zeros(6, 5, requires_grad=True)
+    p = torch.softmax(alpha, dim=-1)
+    onehot = torch.nn.functional.one_hot(torch.tensor(cell.ops), 5).float()
+    H = onehot - p.detach() + p
+    H.retain_grad()
+    loss = torch.nn.functional.cross_entropy(net.forward_st(x, cell, H), y)
+    loss.backward()
+    return alpha.grad, H.grad, H
+
+
 def test_straight_through_gradient_reaches_arch_params():
     torch.manual_seed(0)
     net = Supernet(C=4, N=1)
-    alpha = torch.zeros(6, 5, requires_grad=True)
-    p = torch.softmax(alpha, dim=-1)
     cell = Cell.from_ops([3, 2, 1, 0, 3, 2])  # e3 none; every other edge reaches node 3
-    onehot = torch.nn.functional.one_hot(torch.tensor(cell.ops), 5).float()
-    H = onehot - p.detach() + p
     x, y = torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 3])
-    loss = torch.nn.functional.cross_entropy(net.forward_st(x, cell, H), y)
-    loss.backward()
-    assert alpha.grad is not None
-    # every non-none edge sends gradient to its row of alpha
+    g_alpha, g_H, H = _st_grads(net, cell, x, y)
+    # every edge sends gradient to its row of alpha, the `none` edge too (through the shift terms)
+    assert all(float(g_alpha[e].abs().sum()) > 0 for e in range(6))
     for e, o in enumerate(cell.ops):
-        assert (alpha.grad[e].abs().sum() > 0) == (o != 0)
+        others = [k for k in range(5) if k != o]
+        # the unchosen entries of an edge act as one constant shift of its node: equal gradients
+        assert torch.allclose(g_H[e, others], g_H[e, others[0]].expand(4), rtol=1e-5, atol=1e-9)
+        assert (float(g_H[e, o]) == 0.0) == (o == 0)  # a chosen `none` outputs zeros: no gradient of its own
     # values are the single path's
+    with torch.no_grad():
+        assert torch.allclose(net.forward_st(x, cell, H), net.forward_cell(x, cell), atol=1e-6)
+
+
+def test_straight_through_disconnected_cell_has_no_arch_gradient():
+    # the cell outputs a constant 0 (plus 0-valued shifts); the ReLU after it has zero slope there, so no
+    # entry of H gets a gradient: why E²NAS falls back to the mixture loss on such cells (dead_cell option)
+    torch.manual_seed(0)
+    net = Supernet(C=4, N=1)
+    cell = Cell.parse("|none~0|+|nor_conv_3x3~0|none~1|+|none~0|skip_connect~1|none~2|")
+    assert not cell.connected
+    x, y = torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 3])
+    g_alpha, _, H = _st_grads(net, cell, x, y)
+    assert float(g_alpha.abs().sum()) == 0.0
     with torch.no_grad():
         assert torch.allclose(net.forward_st(x, cell, H), net.forward_cell(x, cell), atol=1e-6)
 

@@ -4,8 +4,11 @@ Forward modes (all take the same architecture for every cell, as GDAS/DARTS/RSPS
 
 * ``forward_cell(x, cell)`` -- single path: only the chosen op per edge runs, ``none`` edges are skipped.
 * ``forward_st(x, cell, H)`` -- single path with straight-through op weights ``H`` (6x5, e.g.
-  ``onehot - sg(p) + p``): still only the chosen op runs, its output is scaled by ``H[e, cell[e]]`` so
-  the gradient reaches whatever produced ``H``.
+  ``onehot - sg(p) + p``): still only the chosen op runs, its output is scaled by ``H[e, cell[e]]``, and the
+  edge's other entries are added as scalars (exactly 0 for straight-through ``H``), as the reference GDAS
+  cell (AutoDL-Projects ``forward_gdas``) does. So every entry of ``H`` gets a gradient: the chosen op's is
+  <op(x), dL/dnode>, the others' that of a constant shift of the node. Without the shift terms an edge whose
+  chosen op is ``none`` gets no gradient at all and argmax-driven searchers never leave ``none`` again.
 * ``forward_mixture(x, W)`` -- DARTS: every edge is ``sum_o W[e, o] * op_o(x)`` (``none`` contributes zeros
   and is skipped; its weight still enters through the softmax that made ``W``).
 
@@ -48,7 +51,9 @@ class SearchCell(nn.Module):
                 y = edge_out(e, nodes[src])
                 if y is not None:
                     acc = y if acc is None else acc + y
-            nodes.append(acc if acc is not None else torch.zeros_like(x))
+            if acc is None or acc.dim() == 0:  # no edge, or only the scalar shift terms of `none` edges
+                acc = torch.zeros_like(x) if acc is None else torch.zeros_like(x) + acc
+            nodes.append(acc)
         return nodes[-1]
 
     def forward_cell(self, x: torch.Tensor, ops: tuple[int, ...]) -> torch.Tensor:
@@ -57,9 +62,14 @@ class SearchCell(nn.Module):
 
         return self._run(x, edge_out)
 
-    def forward_st(self, x: torch.Tensor, ops: tuple[int, ...], weights: torch.Tensor) -> torch.Tensor:
+    def forward_st(
+        self, x: torch.Tensor, ops: tuple[int, ...], weights: torch.Tensor, shifts: torch.Tensor
+    ) -> torch.Tensor:
+        """``shifts[e]``: the sum of edge e's unchosen weights (see :meth:`Supernet.forward_st`)."""
+
         def edge_out(e: int, h: torch.Tensor) -> torch.Tensor | None:
-            return None if ops[e] == NONE_OP else self.edges[e][ops[e]](h) * weights[e, ops[e]]
+            c = ops[e]
+            return shifts[e] if c == NONE_OP else self.edges[e][c](h) * weights[e, c] + shifts[e]
 
         return self._run(x, edge_out)
 
@@ -91,10 +101,13 @@ class Supernet(MacroNetwork):
         return self.classifier(self.forward_features(x, lambda m, h: m.forward_cell(h, ops)))
 
     def forward_st(self, x: torch.Tensor, cell: Cell, weights: torch.Tensor) -> torch.Tensor:
-        """Single path of ``cell`` with each chosen op's output scaled by ``weights[e, cell[e]]`` (6x5)."""
+        """Single path of ``cell``: each chosen op's output scaled by ``weights[e, cell[e]]`` plus the edge's
+        other weights as scalars (6x5; see the module docstring)."""
         ops = Cell.parse(cell).ops
         _check_weights(weights)
-        return self.classifier(self.forward_features(x, lambda m, h: m.forward_st(h, ops, weights)))
+        unchosen = 1.0 - torch.nn.functional.one_hot(torch.tensor(ops, device=weights.device), NUM_OPS)
+        shifts = (weights * unchosen.to(weights.dtype)).sum(1)  # sums of exact zeros for straight-through H
+        return self.classifier(self.forward_features(x, lambda m, h: m.forward_st(h, ops, weights, shifts)))
 
     def forward_mixture(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """DARTS relaxation: every edge is the ``weights``-weighted sum (6x5) of all its ops."""
