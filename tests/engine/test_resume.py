@@ -44,7 +44,8 @@ def test_resume_of_finished_run_returns_its_results(tmp_path):
     assert again == first
 
 
-def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tmp_path):
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tmp_path, sig):
     import os
     import signal
 
@@ -53,16 +54,16 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tmp_path):
 
     @register_searcher
     class _CtrlC(GDAS):
-        name = "test-ctrl-c"
+        name = f"test-ctrl-c-{sig}"
         armed = True
 
         def epoch_end(self, ctx):
             if ctx.epoch == 0 and _CtrlC.armed:
                 _CtrlC.armed = False
-                os.kill(os.getpid(), signal.SIGINT)  # what a user's Ctrl-C delivers
+                os.kill(os.getpid(), getattr(signal, sig))  # a user's Ctrl-C, or `kill` / a scheduler
 
     def cfg():
-        return make_config("smoke", "test-ctrl-c", epochs=3, steps_per_epoch=3)
+        return make_config("smoke", f"test-ctrl-c-{sig}", epochs=3, steps_per_epoch=3)
 
     eng = SearchEngine(cfg(), tmp_path / "a", progress=False)
     assert eng.run() is None and eng.interrupted

@@ -413,7 +413,8 @@ class SearchEngine:
 
     @contextlib.contextmanager
     def _sigint(self) -> Iterator[None]:
-        """First Ctrl-C: finish the step, checkpoint, return. Second Ctrl-C: abort immediately."""
+        """First Ctrl-C (or SIGTERM, what schedulers and `kill` send): finish the step, checkpoint, return.
+        A second one aborts immediately."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
@@ -423,11 +424,12 @@ class SearchEngine:
                 raise KeyboardInterrupt
             self._stop_requested = True
 
-        old = signal.signal(signal.SIGINT, handler)
+        old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             yield
         finally:
-            signal.signal(signal.SIGINT, old)
+            for sig, h in old.items():
+                signal.signal(sig, h)
 
     @property
     def interrupted(self) -> bool:

@@ -10,6 +10,7 @@ The YAML schema is documented in docs/experiments.md; :func:`parse_sweep` valida
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import itertools
 import json
@@ -17,7 +18,7 @@ import os
 import re
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -460,6 +461,28 @@ def _run_ray(
             ray.shutdown()
 
 
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[None]:
+    """Ctrl-C and SIGTERM (`kill`, schedulers) both stop the sweep the checkpointing way. SIGINT is set
+    explicitly because a shell without job control starts background jobs with it ignored."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    old = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)
+
+
 def run_sweep(
     sweep: Sweep,
     out: str | Path | None = None,
@@ -496,10 +519,11 @@ def run_sweep(
     interrupted = False
     try:
         if jobs:
-            if engine == "ray":
-                entries += _run_ray(jobs, workers, threads, address, report)
-            else:
-                _run_local(jobs, workers, threads, report, entries)
+            with _stop_signals():
+                if engine == "ray":
+                    entries += _run_ray(jobs, workers, threads, address, report)
+                else:
+                    _run_local(jobs, workers, threads, report, entries)
     except KeyboardInterrupt:
         interrupted = True
     order = {spec.name: i for i, spec in enumerate(sweep.runs)}
