@@ -17,6 +17,9 @@ def test_search_smoke_writes_results(tmp_path, gt):
     assert results["final"]["ground_truth"] == gt.summary(results["final"]["index"])
     assert gt.table.arch_str[results["final"]["index"]] == results["final"]["cell"]
     assert "final cell #" in res.stdout
+    # the run's figures: the search curve and the D-VAE latent map with the visited cells
+    for name in ("search_curve.png", "latent_map.png"):
+        assert (out / "plots" / name).stat().st_size > 10_000 and name in res.stdout
     # a second run into the same directory needs --resume
     again = runner.invoke(app, ["search", "--preset", "smoke", "--out", str(out), "-q"])
     assert again.exit_code == 2 and "--resume" in again.output
@@ -25,7 +28,7 @@ def test_search_smoke_writes_results(tmp_path, gt):
 def test_search_options_and_epsilon_reach_the_searcher(tmp_path):
     out = tmp_path / "r"
     args = ["search", "-m", "gdas-a", "-p", "smoke", "--epochs", "1", "--epsilon", "0.5", "--opt", "tau_max=4"]
-    res = runner.invoke(app, [*args, "--out", str(out), "-q", "--json"])
+    res = runner.invoke(app, [*args, "--out", str(out), "-q", "--json", "--no-plots"])
     assert res.exit_code == 0, res.output
     results = json.loads(res.stdout)
     assert results["epsilon"] == 0.5 and results["searcher_options"]["tau_max"] == 4.0
@@ -80,8 +83,24 @@ def test_resume_needs_only_the_run_directory(tmp_path):
     clash = runner.invoke(app, ["search", "--resume", "--out", str(part), "--seed", "4", "-q"])
     assert clash.exit_code == 2 and "seed" in clash.output
 
-    res = runner.invoke(app, ["search", "--resume", "--out", str(part), "--threads", "1", "-q", "--json"])
+    res = runner.invoke(app, ["search", "--resume", "--out", str(part), "--threads", "1", "-q", "--json", "--no-plots"])
     assert res.exit_code == 0, res.output
     got = json.loads(res.stdout)
     assert got["config"]["seed"] == 3 and got["searcher_options"]["variant"] == "reference"
     assert got["final"] == whole["final"] and got["best"] == whole["best"]
+
+
+def test_no_plots_and_a_failing_plot_is_only_a_warning(tmp_path, monkeypatch):
+    args = ["search", "-m", "random", "-p", "smoke", "-q"]
+    res = runner.invoke(app, [*args, "--out", str(tmp_path / "a"), "--no-plots"])
+    assert res.exit_code == 0 and not (tmp_path / "a" / "plots").exists()
+
+    import e2nas.experiments.plots as plots
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no display")
+
+    monkeypatch.setattr(plots, "make_plots", broken)
+    res = runner.invoke(app, [*args, "--out", str(tmp_path / "b")])
+    assert res.exit_code == 0 and (tmp_path / "b" / "results.json").exists()
+    assert "warning: no plots (RuntimeError: no display)" in res.output

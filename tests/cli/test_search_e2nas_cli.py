@@ -25,7 +25,7 @@ def test_default_method_is_e2nas_and_both_variants_run(tmp_path, gt, variant):
 
 
 def test_gamma_and_epsilon_flags(tmp_path):
-    args = ["search", "-p", "smoke", "--epochs", "1", "--gamma", "0.25", "--epsilon", "0", "--json"]
+    args = ["search", "-p", "smoke", "--epochs", "1", "--gamma", "0.25", "--epsilon", "0", "--json", "--no-plots"]
     res = runner.invoke(app, [*args, "--out", str(tmp_path / "r"), "-q"])
     assert res.exit_code == 0, res.output
     results = json.loads(res.stdout)

@@ -34,7 +34,7 @@ def test_registry_lists_all_baselines():
 
 @pytest.mark.parametrize("method", METHODS)
 def test_smoke_preset_runs_from_the_cli(tmp_path, gt, method):
-    args = ["search", "--method", method, "--preset", "smoke", "--out", str(tmp_path), "-q", "--json"]
+    args = ["search", "--method", method, "--preset", "smoke", "--out", str(tmp_path), "-q", "--json", "--no-plots"]
     for k, v in SMALL.get(method, {}).items():
         args += ["--opt", f"{k}={v}"]
     out = CliRunner().invoke(app, args)

@@ -56,6 +56,7 @@ def search(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
     as_json: bool = typer.Option(False, "--json", help="print results.json to stdout when done"),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="write PNG figures to <out>/plots when done"),
 ) -> None:
     """Run (or --resume) one architecture search and write results.json to --out."""
     from e2nas.data import DataMissingError
@@ -93,6 +94,7 @@ def search(
     if results is None:
         typer.echo(f"interrupted: checkpoint saved in {run_dir}; continue with --resume --out {run_dir}", err=True)
         raise typer.Exit(130)
+    figures = _write_plots(run_dir) if plots else []
     if as_json:
         print_json(results)
         return
@@ -102,6 +104,22 @@ def search(
     typer.echo(f"best seen  #{b['index']} {b['cell']}")
     typer.echo(f"  ground truth: {_gt_line(b['ground_truth'])}")
     typer.echo(f"wall {results['wall_time_s']:.1f}s; results in {run_dir}/results.json")
+    if figures:
+        typer.echo(f"plots: {', '.join(str(p) for p in figures)}")
+
+
+def _write_plots(run_dir: str) -> list:
+    """The run's figures (search curve, D-VAE latent map with its trajectory). The results are already safe on
+    disk, so a plotting failure is a warning, not an error."""
+    from pathlib import Path
+
+    from e2nas.experiments.plots import make_plots
+
+    try:
+        return make_plots([run_dir], Path(run_dir) / "plots")
+    except Exception as err:  # noqa: BLE001 - never lose a finished search to a figure
+        typer.echo(f"warning: no plots ({type(err).__name__}: {err}); `e2nas report {run_dir}` retries", err=True)
+        return []
 
 
 def _stored_config(out: str | None):
