@@ -15,8 +15,6 @@ import math
 import platform
 import random
 import resource
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +38,7 @@ from e2nas.engine.checkpoint import (
     set_rng_state,
 )
 from e2nas.engine.config import ConfigError, SearchConfig
+from e2nas.engine.signals import on_stop_signals
 from e2nas.searchers import SearchContext, Searcher, create_searcher, get_searcher_class
 from e2nas.space.cell import Cell
 from e2nas.supernet import Supernet
@@ -415,21 +414,14 @@ class SearchEngine:
     def _sigint(self) -> Iterator[None]:
         """First Ctrl-C (or SIGTERM, what schedulers and `kill` send): finish the step, checkpoint, return.
         A second one aborts immediately."""
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
 
         def handler(signum, frame):  # noqa: ARG001
             if self._stop_requested:
                 raise KeyboardInterrupt
             self._stop_requested = True
 
-        old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
+        with on_stop_signals(handler):
             yield
-        finally:
-            for sig, h in old.items():
-                signal.signal(sig, h)
 
     @property
     def interrupted(self) -> bool:

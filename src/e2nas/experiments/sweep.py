@@ -10,7 +10,6 @@ The YAML schema is documented in docs/experiments.md; :func:`parse_sweep` valida
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import itertools
 import json
@@ -18,7 +17,7 @@ import os
 import re
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -461,26 +460,8 @@ def _run_ray(
             ray.shutdown()
 
 
-@contextlib.contextmanager
-def _stop_signals() -> Iterator[None]:
-    """Ctrl-C and SIGTERM (`kill`, schedulers) both stop the sweep the checkpointing way. SIGINT is set
-    explicitly because a shell without job control starts background jobs with it ignored."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):  # noqa: ARG001
-        raise KeyboardInterrupt
-
-    old = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, h in old.items():
-            signal.signal(sig, h)
+def _raise_interrupt(signum: int, frame: Any) -> None:  # noqa: ARG001
+    raise KeyboardInterrupt
 
 
 def run_sweep(
@@ -519,7 +500,10 @@ def run_sweep(
     interrupted = False
     try:
         if jobs:
-            with _stop_signals():
+            from e2nas.engine.signals import on_stop_signals  # the engine package imports torch: not at import time
+
+            # Ctrl-C and SIGTERM both stop the sweep the checkpointing way (every running run gets one SIGINT)
+            with on_stop_signals(_raise_interrupt):
                 if engine == "ray":
                     entries += _run_ray(jobs, workers, threads, address, report)
                 else:
