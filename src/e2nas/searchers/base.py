@@ -111,6 +111,17 @@ class SearchContext:
         net.train(was_training)
         return out
 
+    def best_of(self, cells: list[Cell], by: str = "acc") -> tuple[Cell, dict[str, float]]:
+        """The cell of ``cells`` the supernet scores best (:meth:`evaluate`) and its ``valid_loss``/``valid_acc``:
+        highest accuracy, ties to the lower loss; with ``by="loss"`` lowest loss, ties to the higher accuracy.
+        The first of equal candidates wins."""
+        scores = self.evaluate(cells)
+        if by == "loss":
+            i = min(range(len(cells)), key=lambda k: (scores[k][0], -scores[k][1]))
+        else:
+            i = max(range(len(cells)), key=lambda k: (scores[k][1], -scores[k][0]))
+        return cells[i], {"valid_loss": scores[i][0], "valid_acc": scores[i][1]}
+
 
 def random_cell(generator: torch.Generator) -> Cell:
     """A uniformly random cell drawn from ``generator``."""

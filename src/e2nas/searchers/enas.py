@@ -146,15 +146,9 @@ class ENAS(SinglePathSearcher):
         if n < 1:
             return self.current_cell()
         cells = list(dict.fromkeys(self.sample(ctx.generator) for _ in range(n)))
-        scores = ctx.evaluate(cells)
-        best = max(range(len(cells)), key=lambda i: (scores[i][1], -scores[i][0]))
-        self.final_info = {
-            "candidates": n,
-            "distinct_candidates": len(cells),
-            "valid_acc": scores[best][1],
-            "valid_loss": scores[best][0],
-        }
-        return cells[best]
+        best, score = ctx.best_of(cells)
+        self.final_info = {"candidates": n, "distinct_candidates": len(cells), **score}
+        return best
 
     def extra_log(self) -> dict[str, Any]:
         return dict(self.final_info)

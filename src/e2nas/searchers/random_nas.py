@@ -40,11 +40,9 @@ class RandomNAS(SinglePathSearcher):
         n = self.options.candidates
         if n < 1:
             return self.last_cell
-        cells = [random_cell(ctx.generator) for _ in range(n)]
-        scores = ctx.evaluate(cells)
-        best = max(range(n), key=lambda i: (scores[i][1], -scores[i][0]))
-        self.final_info = {"candidates": n, "valid_acc": scores[best][1], "valid_loss": scores[best][0]}
-        return cells[best]
+        best, score = ctx.best_of([random_cell(ctx.generator) for _ in range(n)])
+        self.final_info = {"candidates": n, **score}
+        return best
 
     def extra_log(self) -> dict[str, Any]:
         return dict(self.final_info)

@@ -54,15 +54,9 @@ class SETN(GDAS):
         if n < 1:
             return self.current_cell()
         cells = list(dict.fromkeys(self.sample_cells(n, ctx.generator)))
-        scores = ctx.evaluate(cells)
-        best = min(range(len(cells)), key=lambda i: (scores[i][0], -scores[i][1]))
-        self.final_info = {
-            "candidates": n,
-            "distinct_candidates": len(cells),
-            "valid_loss": scores[best][0],
-            "valid_acc": scores[best][1],
-        }
-        return cells[best]
+        best, score = ctx.best_of(cells, by="loss")
+        self.final_info = {"candidates": n, "distinct_candidates": len(cells), **score}
+        return best
 
     def extra_log(self) -> dict[str, Any]:
         return {**super().extra_log(), **self.final_info}
