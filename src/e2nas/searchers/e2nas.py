@@ -293,9 +293,9 @@ class E2NAS(Searcher):
         self._maybe_refit(ctx)
         g = self.gamma_t
         l_val, logits = self.valid_loss(valid_batch, ctx, cell)
-        # a disconnected cell under dead_cell=skip (or reference) does not use H at all: no gradient, not an error
-        (g_val,) = torch.autograd.grad(l_val, self.z, allow_unused=True) if l_val.requires_grad else (None,)
-        g_val = torch.zeros_like(self.z) if g_val is None else g_val
+        # every entry of H enters the supernet's straight-through forward, so z is always in the graph (for a
+        # disconnected cell under dead_cell=skip, or in reference, its gradient is simply zero)
+        (g_val,) = torch.autograd.grad(l_val, self.z)
         if self.reference:  # novelty is a value only
             with torch.no_grad():
                 log_p = self.novelty_log_density(cell)

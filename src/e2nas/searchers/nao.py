@@ -83,32 +83,29 @@ class NAOModel(nn.Module):
         out, state = self.decoder(inp, state)
         return self.out(out.squeeze(1)), state
 
-    def decode_logits(self, z: torch.Tensor, ops: torch.Tensor) -> torch.Tensor:
-        """Teacher-forced (B, 6, 5) logits of ``ops`` given ``z``."""
+    def _unroll(self, z: torch.Tensor, ops: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run the decoder over the 6 edges, feeding back ``ops`` (teacher forcing) or, without them, its own
+        argmax: (B, 6, 5) logits and the (B, 6) ops fed back."""
         B = z.shape[0]
         h0 = torch.tanh(self.init_state(z)).unsqueeze(0)
         state = (h0, torch.zeros_like(h0))
         prev = torch.full((B,), NUM_OPS, dtype=torch.long)
-        logits = []
+        logits, fed = [], []
         for e in range(NUM_EDGES):
             lg, state = self._step(prev, z, state)
+            prev = lg.argmax(-1) if ops is None else ops[:, e]
             logits.append(lg)
-            prev = ops[:, e]
-        return torch.stack(logits, dim=1)
+            fed.append(prev)
+        return torch.stack(logits, dim=1), torch.stack(fed, dim=1)
+
+    def decode_logits(self, z: torch.Tensor, ops: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced (B, 6, 5) logits of ``ops`` given ``z``."""
+        return self._unroll(z, ops)[0]
 
     @torch.no_grad()
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Greedy decode: (B, hidden) -> (B, 6) op indices."""
-        B = z.shape[0]
-        h0 = torch.tanh(self.init_state(z)).unsqueeze(0)
-        state = (h0, torch.zeros_like(h0))
-        prev = torch.full((B,), NUM_OPS, dtype=torch.long)
-        ops = []
-        for _ in range(NUM_EDGES):
-            lg, state = self._step(prev, z, state)
-            prev = lg.argmax(-1)
-            ops.append(prev)
-        return torch.stack(ops, dim=1)
+        return self._unroll(z)[1]
 
     def loss(self, ops: torch.Tensor, target: torch.Tensor, tradeoff: float) -> tuple[torch.Tensor, float, float]:
         """(joint loss, predictor MSE, reconstruction CE) on a batch of cells and their [0, 1] targets."""
