@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 NUM_OPS = len(OPS)
+#: index of the ``none`` op (an edge that carries nothing)
+NONE_OP = OPS.index("none")
 #: (to_node, from_node) per edge, in the official string order.
 EDGES: tuple[tuple[int, int], ...] = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
 NUM_EDGES = len(EDGES)
@@ -160,7 +162,7 @@ class Cell:
         straight-through gradient through it is zero (nothing to learn from)."""
         reach = [True] + [False] * (NUM_NODES - 1)
         for e, (dst, src) in enumerate(EDGES):  # edges are ordered by destination, so one pass suffices
-            if self.ops[e] != 0 and reach[src]:
+            if self.ops[e] != NONE_OP and reach[src]:
                 reach[dst] = True
         return reach[-1]
 

@@ -26,9 +26,7 @@ from torch import nn
 
 from e2nas.nn.network import MacroNetwork, NB201Network
 from e2nas.nn.ops import make_op
-from e2nas.space.cell import EDGES, NUM_EDGES, NUM_NODES, NUM_OPS, OPS, Cell
-
-NONE_OP = 0
+from e2nas.space.cell import EDGES, NONE_OP, NUM_EDGES, NUM_NODES, NUM_OPS, OPS, Cell
 
 
 class SearchCell(nn.Module):
