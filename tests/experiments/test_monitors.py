@@ -12,9 +12,9 @@ class FakeCtx:
     def __init__(self, gt, sign=1.0, epochs=10):
         self.gt, self.sign, self.epochs, self.asked = gt, sign, epochs, []
 
-    def evaluate(self, cells, batches=None):
+    def evaluate_images(self, cells, images=None):
         self.asked.append([c.index for c in cells])
-        return [(0.0, self.sign * self.gt.value(c, "cifar10_valid")) for c in cells]
+        return [(0.0, self.sign * self.gt.value(c, "cifar10_valid")) for c in cells], images or 2000
 
 
 def test_kendall_is_one_for_a_perfect_supernet_and_follows_the_schedule(gt):
@@ -23,9 +23,11 @@ def test_kendall_is_one_for_a_perfect_supernet_and_follows_the_schedule(gt):
     assert mon(ctx, {"epoch": 2}, []) is None  # not due
     out = mon(ctx, {"epoch": 3}, [])
     assert out["kendall_tau"] == pytest.approx(1.0) and out["kendall_n"] == 30
+    assert out["kendall_spearman"] == pytest.approx(1.0) and out["kendall_top10"] == 1.0
+    assert out["kendall_images"] == 2000 and out["kendall_ci"][1] == pytest.approx(1.0)
     assert mon(FakeCtx(gt, -1.0), {"epoch": 10}, [])["kendall_tau"] == pytest.approx(-1.0)  # last epoch is due
     assert KendallMonitor(sample=30, seed=5).cells == mon.cells  # the sample depends on the seed only
-    assert len({c.index for c in mon.cells}) == 30
+    assert len({c.index for c in mon.cells}) == 30 and all(c.connected for c in mon.cells)
 
 
 def test_forgetting_tracks_the_first_distinct_visited_cells(gt):
@@ -56,7 +58,7 @@ def test_build_monitors_errors():
 
 def test_monitors_log_and_leave_the_search_unchanged(tmp_path):
     cfg = make_config("smoke", "random", epochs=2, steps_per_epoch=2, options={"candidates": 3})
-    hooks = build_monitors({"kendall": {"every": 1, "sample": 8}, "forgetting": {"cells": 2}})
+    hooks = build_monitors({"kendall": {"every": 1, "sample": 8, "images": 64}, "forgetting": {"cells": 2, "images": 64}})
     with_m = SearchEngine(cfg, tmp_path / "m", progress=False, epoch_hooks=hooks).run()
     cfg2 = make_config("smoke", "random", epochs=2, steps_per_epoch=2, options={"candidates": 3})
     without = SearchEngine(cfg2, tmp_path / "plain", progress=False).run()
@@ -66,7 +68,7 @@ def test_monitors_log_and_leave_the_search_unchanged(tmp_path):
     assert [r["cell_index"] for r in log] == [r["cell_index"] for r in plain]
     assert [r["train_loss"] for r in log] == [r["train_loss"] for r in plain]
     for r in log:
-        assert -1.0 <= r["kendall_tau"] <= 1.0 and r["kendall_n"] == 8
+        assert -1.0 <= r["kendall_tau"] <= 1.0 and r["kendall_n"] == 8 and r["kendall_images"] == 64
         assert 1 <= len(r["forget_cells"]) <= 2 and len(r["forget_acc"]) == len(r["forget_cells"])
     assert log[0]["forget_cells"] == [log[0]["cell_index"]]
 

@@ -6,6 +6,7 @@ import typer
 
 from e2nas.cli.arch import arch, space_app
 from e2nas.cli.experiments import report, sweep
+from e2nas.cli.rank import rank
 from e2nas.cli.search import methods, search
 from e2nas.cli.vae import vae_app
 
@@ -20,6 +21,7 @@ app.command("arch")(arch)
 app.add_typer(space_app, name="space")
 app.command("search")(search)
 app.command("methods")(methods)
+app.command("rank")(rank)
 app.add_typer(vae_app, name="vae")
 app.command("sweep")(sweep)
 app.command("report")(report)

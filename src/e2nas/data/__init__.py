@@ -1,7 +1,7 @@
-"""Datasets (embedded CIFAR-10 sample, CIFAR-10/100, ImageNet16-120) and the on-device batch loader."""
+"""Datasets (embedded CIFAR-10 samples, CIFAR-10/100, ImageNet16-120, image folders), their registry, and the
+on-device batch loader."""
 
 from e2nas.data.datasets import (
-    DATASETS,
     NUM_CLASSES,
     ArrayDataset,
     DataMissingError,
@@ -9,22 +9,30 @@ from e2nas.data.datasets import (
     load_cifar10,
     load_cifar100,
     load_embedded,
+    load_embedded16,
     load_imagenet16,
     load_split_file,
-    search_split,
 )
+from e2nas.data.folder import FolderDataError, load_folder
 from e2nas.data.loader import DeviceLoader
+from e2nas.data.registry import DATASETS, DatasetSpec, dataset_spec, has_ground_truth, search_split
 
 __all__ = [
     "DATASETS",
     "NUM_CLASSES",
     "ArrayDataset",
     "DataMissingError",
+    "DatasetSpec",
     "DeviceLoader",
+    "FolderDataError",
+    "dataset_spec",
     "embedded_split",
+    "has_ground_truth",
     "load_cifar10",
     "load_cifar100",
     "load_embedded",
+    "load_embedded16",
+    "load_folder",
     "load_imagenet16",
     "load_split_file",
     "search_split",

@@ -20,8 +20,10 @@ NORMALISATION: dict[str, tuple[tuple[float, float, float], tuple[float, float, f
     "imagenet16-120": ((122.68 / 255, 116.66 / 255, 104.01 / 255), (63.22 / 255, 61.26 / 255, 65.09 / 255)),
 }
 NUM_CLASSES = {"cifar10": 10, "cifar100": 100, "imagenet16-120": 120}
-#: dataset names accepted by ``search_split`` (``embedded`` = the 4k CIFAR-10 sample shipped with e2nas)
-DATASETS = ("embedded", "cifar10", "cifar100", "imagenet16-120")
+#: dataset names ``nb201_split`` reads (``embedded`` = the 4k CIFAR-10 sample shipped with e2nas)
+NB201_DATASETS = ("embedded", "cifar10", "cifar100", "imagenet16-120")
+#: the 16x16 CIFAR-10 JPEG sample shipped with e2nas (built by scripts/make_embedded16.py)
+EMBEDDED16 = "cifar10_jpeg16.npz"
 
 _HOW_TO_GET = {
     "cifar10": "download and extract https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz into it",
@@ -37,13 +39,22 @@ class DataMissingError(FileNotFoundError):
     """Dataset files are not where the user said (the message names the directory, files and remedy)."""
 
 
+Stats = tuple[tuple[float, ...], tuple[float, ...]]
+
+
 @dataclass(frozen=True)
 class ArrayDataset:
-    """Images uint8 (N, H, W, 3) and labels int64 (N,), plus the normalisation family name."""
+    """Images uint8 (N, H, W, 3) and labels int64 (N,), plus the normalisation family name.
+
+    ``num_classes`` and ``stats`` (per-channel mean/std in [0, 1]) default to the family's published values;
+    user image folders carry their own.
+    """
 
     x: np.ndarray
     y: np.ndarray
     family: str = "cifar10"
+    num_classes: int | None = None
+    stats: Stats | None = None
 
     def __post_init__(self) -> None:
         if self.x.dtype != np.uint8 or self.x.ndim != 4 or self.x.shape[-1] != 3:
@@ -54,8 +65,20 @@ class ArrayDataset:
     def __len__(self) -> int:
         return len(self.y)
 
+    @property
+    def classes(self) -> int:
+        return self.num_classes if self.num_classes is not None else NUM_CLASSES[self.family]
+
+    @property
+    def normalisation(self) -> Stats:
+        return self.stats if self.stats is not None else NORMALISATION[self.family]
+
     def subset(self, index: np.ndarray) -> ArrayDataset:
-        return ArrayDataset(self.x[index], self.y[index], self.family)
+        return ArrayDataset(self.x[index], self.y[index], self.family, self.num_classes, self.stats)
+
+    def replace(self, x: np.ndarray) -> ArrayDataset:
+        """The same labels and metadata with other images (e.g. resized)."""
+        return ArrayDataset(x, self.y, self.family, self.num_classes, self.stats)
 
 
 def _data_file(name: str) -> Path:
@@ -73,6 +96,15 @@ def embedded_split() -> tuple[ArrayDataset, ArrayDataset]:
     d = load_embedded()
     idx = np.arange(len(d))
     return d.subset(idx[0::2]), d.subset(idx[1::2])
+
+
+def load_embedded16() -> tuple[ArrayDataset, ArrayDataset]:
+    """(search-train, search-valid) of the shipped 16x16 CIFAR-10 JPEG sample (docs/data.md says which images)."""
+    with np.load(_data_file(EMBEDDED16)) as z:
+        return (
+            ArrayDataset(np.ascontiguousarray(z["x_train"]), z["y_train"].astype(np.int64), "cifar10"),
+            ArrayDataset(np.ascontiguousarray(z["x_valid"]), z["y_valid"].astype(np.int64), "cifar10"),
+        )
 
 
 def load_split_file(name: str) -> dict[str, np.ndarray]:
@@ -158,8 +190,8 @@ def load_imagenet16(data_dir: str | Path, num_classes: int = 120) -> tuple[Array
     return read(train_files), read(["val_data"])
 
 
-def search_split(dataset: str, data_dir: str | Path | None = None) -> tuple[ArrayDataset, ArrayDataset]:
-    """(search-train, search-valid) for ``dataset`` as NB201 searches it.
+def nb201_split(dataset: str, data_dir: str | Path | None = None) -> tuple[ArrayDataset, ArrayDataset]:
+    """(search-train, search-valid) for an NB201 ``dataset`` as NB201 searches it.
 
     embedded: 2k/2k halves of the shipped sample; cifar10: the ``cifar10-valid`` 25k/25k split of the training
     set (``cifar-split.txt``); cifar100: train 50k / ``xvalid`` 5k of the test set; imagenet16-120: train / ``xvalid``
@@ -167,8 +199,8 @@ def search_split(dataset: str, data_dir: str | Path | None = None) -> tuple[Arra
     """
     if dataset == "embedded":
         return embedded_split()
-    if dataset not in DATASETS:
-        raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
+    if dataset not in NB201_DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(NB201_DATASETS)}")
     if data_dir is None:
         raise DataMissingError(
             f"dataset {dataset} needs --data-dir (a directory with its files); {_HOW_TO_GET[dataset]}"

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import torch
 import torch.nn.functional as F
 
-from e2nas.data.datasets import NORMALISATION, ArrayDataset
+from e2nas.data.datasets import ArrayDataset
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -48,7 +48,7 @@ class DeviceLoader:
         self.device = torch.device(device)
         self.x = torch.from_numpy(data.x).to(self.device).permute(0, 3, 1, 2).contiguous()
         self.y = torch.from_numpy(data.y).to(self.device)
-        mean, std = NORMALISATION[data.family]
+        mean, std = data.normalisation
         self.mean = torch.tensor(mean, device=self.device).view(1, 3, 1, 1) * 255.0
         self.std = torch.tensor(std, device=self.device).view(1, 3, 1, 1) * 255.0
         self.batch_size, self.seed, self.stream, self.augment = batch_size, seed, stream, augment
@@ -94,6 +94,14 @@ class DeviceLoader:
         """The first ``n`` unaugmented batches in a fixed order (candidate evaluation)."""
         for k in range(min(n, len(self))):
             sl = slice(k * self.batch_size, (k + 1) * self.batch_size)
+            yield self._normalise(self.x[sl]), self.y[sl]
+
+    def images(self, n: int | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """The first ``n`` images (all if None), unaugmented, in fixed order, in batches of ``batch_size`` (the
+        last one may be smaller): evaluation on an exact number of images."""
+        total = len(self.y) if n is None else min(n, len(self.y))
+        for start in range(0, total, self.batch_size):
+            sl = slice(start, min(start + self.batch_size, total))
             yield self._normalise(self.x[sl]), self.y[sl]
 
     def _normalise(self, x: torch.Tensor) -> torch.Tensor:

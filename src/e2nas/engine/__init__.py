@@ -9,6 +9,7 @@ from e2nas.engine.config import (
     SearchConfig,
     make_config,
 )
+from e2nas.engine.load import kept_epochs, load_supernet, read_run_config
 from e2nas.engine.loop import SearchEngine, SearchError, cosine_lr, run_search
 
 __all__ = [
@@ -21,6 +22,9 @@ __all__ = [
     "SearchEngine",
     "SearchError",
     "cosine_lr",
+    "kept_epochs",
+    "load_supernet",
     "make_config",
+    "read_run_config",
     "run_search",
 ]

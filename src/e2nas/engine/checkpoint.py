@@ -39,6 +39,19 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
 
 def load_checkpoint(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any]:
     """Read and check a checkpoint; raise :class:`CheckpointError` with one clear line on any problem."""
+    state = read_checkpoint(path)
+    diff = _differences(state.get("fingerprint", {}), fingerprint)
+    if diff:
+        shown = "; ".join(f"{k}: checkpoint {a} vs now {b}" for k, a, b in diff[:4])
+        raise CheckpointError(
+            f"checkpoint {path} belongs to a different run ({shown}); "
+            "resume with the same options or pass another --out"
+        )
+    return state
+
+
+def read_checkpoint(path: Path) -> dict[str, Any]:
+    """Read a checkpoint and check its format (not which run it belongs to)."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as err:  # truncated zip, garbage bytes, unpickling errors: all mean "corrupt"
@@ -50,13 +63,6 @@ def load_checkpoint(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any]:
         raise CheckpointError(f"{path} is not an e2nas search checkpoint; delete it or pass another --out")
     if state.get("version") != VERSION:
         raise CheckpointError(f"checkpoint {path} has format version {state.get('version')}, expected {VERSION}")
-    diff = _differences(state.get("fingerprint", {}), fingerprint)
-    if diff:
-        shown = "; ".join(f"{k}: checkpoint {a} vs now {b}" for k, a, b in diff[:4])
-        raise CheckpointError(
-            f"checkpoint {path} belongs to a different run ({shown}); "
-            "resume with the same options or pass another --out"
-        )
     return state
 
 

@@ -17,7 +17,9 @@ DEFAULT_METHOD = "e2nas"
 #: preset used when none is given
 DEFAULT_PRESET = "cpu-small"
 #: config fields that may differ between a run and its resumption (they do not change the result on CPU)
-RESUME_FREE_FIELDS = frozenset({"device", "data_dir", "threads"})
+RESUME_FREE_FIELDS = frozenset(
+    {"device", "data_dir", "threads", "rank_cells", "rank_images", "rank_seed", "snapshot_every"}
+)
 
 
 class ConfigError(ValueError):
@@ -31,8 +33,11 @@ class SearchConfig:
     method: str = DEFAULT_METHOD
     preset: str = "custom"
     # data
-    dataset: str = "embedded"  # embedded | cifar10 | cifar100 | imagenet16-120
+    dataset: str = "embedded"  # a name of e2nas.data.DATASETS (`e2nas search --help`)
     data_dir: str | None = None
+    image_size: int | None = None  # resize every image to S x S (None: as stored)
+    train_size: int | None = None  # first images of every class of the search-train half (None: all)
+    valid_size: int | None = None  # same for the search-valid half
     batch_size: int = 64
     steps_per_epoch: int | None = None  # None: one pass over the search-train half
     # supernet
@@ -56,6 +61,11 @@ class SearchConfig:
     epsilon: float = 0.0  # complementation switch (SPEC §6), 0 = off
     options: dict[str, Any] = field(default_factory=dict)  # searcher options (--opt key=value)
     eval_batches: int = 1  # valid batches per candidate when a searcher ranks cells
+    # final ranking check (results.json "ranking"): stratified cells x valid images; rank_cells=0 skips it
+    rank_cells: int = 100
+    rank_images: int | None = None  # None: every image of the search-valid half
+    rank_seed: int = 0
+    snapshot_every: int | None = None  # keep the supernet of every E-th epoch in snapshots/ (for `rank --epoch`)
     # run
     seed: int = 0
     device: str = "cpu"
@@ -70,6 +80,12 @@ class SearchConfig:
             (self.lr > 0 and self.lr_min >= 0, f"lr must be > 0 and lr_min >= 0, got {self.lr}, {self.lr_min}"),
             (0.0 <= self.epsilon <= 1.0, f"epsilon must be in [0, 1], got {self.epsilon}"),
             (self.eval_batches >= 1, "eval_batches must be >= 1"),
+            (self.image_size is None or 4 <= self.image_size <= 512, f"image_size must be in [4, 512], got {self.image_size}"),
+            (self.train_size is None or self.train_size >= 1, f"train_size must be >= 1, got {self.train_size}"),
+            (self.rank_cells == 0 or self.rank_cells >= 2, f"rank_cells must be 0 (off) or >= 2, got {self.rank_cells}"),
+            (self.rank_images is None or self.rank_images >= 1, f"rank_images must be >= 1, got {self.rank_images}"),
+            (self.snapshot_every is None or self.snapshot_every >= 1, "snapshot_every must be >= 1"),
+            (self.valid_size is None or self.valid_size >= 1, f"valid_size must be >= 1, got {self.valid_size}"),
         ]
         for ok, msg in checks:
             if not ok:
@@ -106,14 +122,34 @@ def _cpu_small() -> SearchConfig:
     return SearchConfig(preset="cpu-small", dataset="embedded", C=8, N=1, epochs=25, batch_size=64, eval_batches=2)
 
 
+def _cpu() -> SearchConfig:
+    # the CPU protocol whose supernet ranks cells the right way round (docs/results/ranking): C=8, N=1 on the
+    # shipped 16x16 CIFAR-10 sample (25k search-train / 2k search-valid images)
+    return SearchConfig(preset="cpu", dataset="embedded16", C=8, N=1, epochs=16, batch_size=64, eval_batches=4)
+
+
 def _smoke() -> SearchConfig:
     # for tests and quick checks: a few seconds
     return SearchConfig(
-        preset="smoke", dataset="embedded", C=4, N=1, epochs=2, batch_size=16, steps_per_epoch=3, eval_batches=1
+        preset="smoke",
+        dataset="embedded",
+        C=4,
+        N=1,
+        epochs=2,
+        batch_size=16,
+        steps_per_epoch=3,
+        eval_batches=1,
+        rank_cells=10,
+        rank_images=64,
     )
 
 
-PRESETS: dict[str, Callable[[], SearchConfig]] = {"paper": _paper, "cpu-small": _cpu_small, "smoke": _smoke}
+PRESETS: dict[str, Callable[[], SearchConfig]] = {
+    "paper": _paper,
+    "cpu": _cpu,
+    "cpu-small": _cpu_small,
+    "smoke": _smoke,
+}
 
 
 def make_config(preset: str = DEFAULT_PRESET, method: str = DEFAULT_METHOD, **overrides: Any) -> SearchConfig:

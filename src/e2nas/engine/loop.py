@@ -27,7 +27,7 @@ from torch import nn
 
 import e2nas
 from e2nas.benchmark import GroundTruth
-from e2nas.data import NUM_CLASSES, DeviceLoader, search_split
+from e2nas.data import DeviceLoader, has_ground_truth, search_split
 from e2nas.data.loader import _stream_seed
 from e2nas.engine.checkpoint import (
     CheckpointError,
@@ -38,6 +38,7 @@ from e2nas.engine.checkpoint import (
     set_rng_state,
 )
 from e2nas.engine.config import ConfigError, SearchConfig
+from e2nas.engine.load import save_snapshot, snapshot_path
 from e2nas.engine.signals import on_stop_signals
 from e2nas.searchers import SearchContext, Searcher, create_searcher, get_searcher_class
 from e2nas.space.cell import Cell
@@ -158,8 +159,8 @@ class SearchEngine:
         self.device = device = self._device()
         if cfg.threads is not None:
             torch.set_num_threads(cfg.threads)
-        train, valid = search_split(cfg.dataset, cfg.data_dir)
-        num_classes = NUM_CLASSES[train.family]
+        train, valid = search_split(cfg.dataset, cfg.data_dir, cfg.image_size, cfg.train_size, cfg.valid_size)
+        num_classes = train.classes
         cl = cfg.use_channels_last()
         self.train_loader = DeviceLoader(train, cfg.batch_size, device, cfg.seed, stream=0, channels_last=cl)
         self.valid_loader = DeviceLoader(valid, cfg.batch_size, device, cfg.seed, stream=1, channels_last=cl)
@@ -188,11 +189,13 @@ class SearchEngine:
             criterion=nn.CrossEntropyLoss(),
             generator=gen,
             valid_batches=self.valid_loader.fixed,
+            valid_images=self.valid_loader.images,
             epochs=cfg.epochs,
             steps_per_epoch=self.steps,
         )
         self.searcher.setup(self.ctx)
-        self.gt = GroundTruth()
+        # NB201's table scores cells only for the datasets it was measured on (not a user's image folder)
+        self.gt = GroundTruth() if has_ground_truth(cfg.dataset) else None
 
     def _fingerprint(self) -> dict[str, Any]:
         fp = self.config.fingerprint()
@@ -327,7 +330,12 @@ class SearchEngine:
     def _describe(self, loss: float, epoch: int | None = None) -> str:
         epoch = self.epoch + 1 if epoch is None else epoch
         last = self.history[-1] if self.history else None
-        cell = f"cell #{last['cell_index']} GT {last['ground_truth']['cifar10_valid']:.2f}" if last else "cell -"
+        if last is None:
+            cell = "cell -"
+        elif last["ground_truth"] is None:
+            cell = f"cell #{last['cell_index']} (no ground truth)"
+        else:
+            cell = f"cell #{last['cell_index']} GT {last['ground_truth']['cifar10_valid']:.2f}"
         return f"{self.config.method} epoch {epoch}/{self.config.epochs} loss {loss:.3f} {cell}"
 
     def _end_epoch(self) -> None:
@@ -336,7 +344,7 @@ class SearchEngine:
         self.searcher.epoch_end(ctx)
         cell = self.searcher.current_cell()
         now = time.perf_counter()
-        summary = self.gt.summary(cell)
+        summary = self._summary(cell)
         record: dict[str, Any] = {"epoch": self.epoch + 1, **self.meters.means()}
         record.update(
             {
@@ -362,8 +370,15 @@ class SearchEngine:
         self.epoch_time, self.t_mark = 0.0, now
         self.bar.update(self._describe(record.get("train_loss", float("nan")), self.epoch))
         self._save()
+        if self.config.snapshot_every and self.epoch % self.config.snapshot_every == 0:
+            save_snapshot(snapshot_path(self.out, self.epoch), self.supernet)
+
+    def _summary(self, cell: Cell) -> dict[str, float] | None:
+        return None if self.gt is None else self.gt.summary(cell)
 
     def _consider_best(self, cell: Cell, where: str, epoch: int) -> None:
+        if self.gt is None:  # "best" means best by ground truth: nothing to compare without it
+            return
         acc = self.gt.value(cell, "cifar10_valid")
         if self.best is None or acc > self.best["ground_truth"]["cifar10_valid"]:
             self.best = {
@@ -380,18 +395,20 @@ class SearchEngine:
         final = self.searcher.final_cell(ctx)
         self._consider_best(final, "final", self.config.epochs)
         wall = self.elapsed + (time.perf_counter() - self.t_start)
+        ranking = self._final_ranking()
         mem, mem_kind = peak_memory(self.device)
         results = {
             "method": self.config.method,
             "preset": self.config.preset,
             "seed": self.config.seed,
             "epsilon": self.config.epsilon,
-            "final": {"cell": final.to_string(), "index": final.index, "ground_truth": self.gt.summary(final)},
+            "final": {"cell": final.to_string(), "index": final.index, "ground_truth": self._summary(final)},
             "best": self.best,
             "final_extra": _jsonable(self.searcher.extra_log()),
             "epochs": self.config.epochs,
             "steps_per_epoch": self.steps,
             "wall_time_s": wall,
+            "ranking": ranking,
             "peak_memory_mb": mem,
             "peak_memory_kind": mem_kind,
             "device": str(self.device),
@@ -404,6 +421,19 @@ class SearchEngine:
         self._save()
         atomic_write_json(self.out / RESULTS, results)
         return results
+
+    def _final_ranking(self) -> dict[str, Any] | None:
+        """Kendall τ & co. of the final supernet (not counted in the search's wall time); None when off or when
+        the dataset has no NB201 ground truth."""
+        cfg = self.config
+        if cfg.rank_cells == 0 or self.gt is None:
+            return None
+        from e2nas.ranking import RANKING_FILE, rank_supernet
+
+        images = None if cfg.rank_images is None else min(cfg.rank_images, len(self.valid_loader.y))
+        r = rank_supernet(self.supernet, self.valid_loader, cfg.rank_cells, images, cfg.rank_seed)
+        atomic_write_json(self.out / RANKING_FILE, r.to_dict())
+        return r.summary()
 
     def _rewrite_log(self) -> None:
         """Make log.jsonl hold exactly the checkpointed epochs (a killed run may have written one more line)."""

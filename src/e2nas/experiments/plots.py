@@ -6,6 +6,8 @@
   epochs (runs with the ``kendall`` monitor);
 - ``forgetting.png``: the forgetting curve, inherited-weight accuracy of earlier-visited cells over training,
   ε = 0 against ε > 0 (runs with the ``forgetting`` monitor);
+- ``ranking.png`` (one run only): its final supernet's inherited-weight accuracy against ground truth
+  (``ranking.json``), see :func:`plot_ranking`;
 - ``latent_map.png``: the D-VAE latent space with search trajectories, see :mod:`e2nas.experiments.latent_map`
   (skipped when the D-VAE or its weights are not installed).
 
@@ -22,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from e2nas.experiments.report import Group, Run, find_runs, group_runs
+from e2nas.ranking import RANKING_FILE
 
 
 def _pyplot():
@@ -200,4 +203,37 @@ def make_plots(
         from e2nas.experiments.latent_map import plot_latent_map
 
         written.append(plot_latent_map(groups, out / "latent_map.png"))
+    if len(runs) == 1 and (runs[0].dir / RANKING_FILE).is_file():  # one run: its final supernet's ranking
+        from e2nas.ranking import read_ranking
+
+        written.append(plot_ranking(read_ranking(runs[0].dir / RANKING_FILE), out / "ranking.png"))
     return [p for p in written if p is not None]
+
+
+def plot_ranking(ranking: Any, path: Path) -> Path:
+    """Scatter of inherited-weight accuracy (supernet) against ground truth, one dot per ranked cell, coloured
+    by its number of conv ops (what an under-trained supernet penalises); τ with its interval in the title."""
+    plt = _pyplot()
+    cells = ranking.per_cell
+    x = np.array([c["ground_truth"] for c in cells])
+    y = np.array([c["inherited_acc"] for c in cells])
+    k = np.array([c["conv_ops"] for c in cells])
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    sc = ax.scatter(x, y, c=k, cmap="viridis", vmin=0, vmax=6, s=22, edgecolors="none")
+    fig.colorbar(sc, ax=ax, label="conv ops in the cell (of 6 edges)")
+    lo, hi = ranking.intervals["kendall_tau"]
+    warn = "  (ranks backwards)" if ranking.backwards else ""
+    ax.set_title(
+        f"Supernet ranking of {ranking.cells} cells on {ranking.images} valid images\n"
+        f"Kendall τ {ranking.kendall_tau:+.3f} [{lo:+.3f}, {hi:+.3f}], Spearman ρ {ranking.spearman:+.3f}{warn}",
+        fontsize=10,
+    )
+    ax.set_xlabel(f"NB201 ground truth, {ranking.metric} (%)")
+    ax.set_ylabel("inherited-weight valid accuracy (%)")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -58,6 +58,8 @@ class SearchContext:
     valid_batches: Callable[[int], Iterator[Batch]]  # valid_batches(n): n fixed, unaugmented valid batches
     epochs: int
     steps_per_epoch: int
+    #: valid_images(n): the first n valid images (None: all), unaugmented, in fixed order (ranking, monitors)
+    valid_images: Callable[[int | None], Iterator[Batch]] | None = None
     epoch: int = 0  # 0-based
     step: int = 0  # step within the epoch, 0-based
     global_step: int = 0
@@ -83,33 +85,23 @@ class SearchContext:
         logits = self.supernet.forward_cell(x, cell)
         return self.criterion(logits, y), logits
 
-    @torch.no_grad()
     def evaluate(self, cells: list[Cell], batches: int | None = None) -> list[tuple[float, float]]:
-        """(valid loss, valid accuracy %) of each cell with its inherited weights, on the same fixed batches.
+        """(valid loss, valid accuracy %) of each cell with its inherited weights, on the same fixed batches
+        (:func:`e2nas.supernet.evaluate.evaluate_cells`: batch-statistics BN, no trace left on the supernet)."""
+        from e2nas.supernet.evaluate import evaluate_cells
 
-        BN uses batch statistics (train mode) as in RSPS/SETN candidate ranking; running statistics and the
-        training mode are restored afterwards, so evaluation leaves no trace on the supernet.
-        """
         n = self.config.eval_batches if batches is None else batches
-        data = list(self.valid_batches(n))
-        net = self.supernet
-        was_training = net.training
-        saved = {k: v.clone() for k, v in net.named_buffers()}
-        net.train()
-        out = []
-        for cell in cells:
-            loss_sum, correct, count = 0.0, 0, 0
-            for x, y in data:
-                logits = net.forward_cell(x, cell)
-                loss_sum += float(self.criterion(logits, y)) * len(y)
-                correct += int((logits.argmax(1) == y).sum())
-                count += len(y)
-            out.append((loss_sum / max(count, 1), 100.0 * correct / max(count, 1)))
-        bufs = dict(net.named_buffers())
-        for k, v in saved.items():
-            bufs[k].copy_(v)
-        net.train(was_training)
-        return out
+        return evaluate_cells(self.supernet, cells, self.valid_batches(n), self.criterion)
+
+    def evaluate_images(self, cells: list[Cell], images: int | None = None) -> tuple[list[tuple[float, float]], int]:
+        """Like :meth:`evaluate` on the first ``images`` valid images (None: all), and how many that were; what
+        ranking checks and monitors use, since a batch or two of 64 is noise."""
+        from e2nas.supernet.evaluate import evaluate_cells
+
+        if self.valid_images is None:
+            raise RuntimeError("this SearchContext has no valid_images source")
+        batches = list(self.valid_images(images))
+        return evaluate_cells(self.supernet, cells, batches, self.criterion), sum(len(y) for _, y in batches)
 
     def best_of(self, cells: list[Cell], by: str = "acc") -> tuple[Cell, dict[str, float]]:
         """The cell of ``cells`` the supernet scores best (:meth:`evaluate`) and its ``valid_loss``/``valid_acc``:

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The τ-vs-budget study of docs/results/ranking, in order of what it tells per CPU-minute; re-running skips
+# finished runs and resumes interrupted ones. Then the report:
+#   python scripts/ranking_report.py runs/ranking docs/results/ranking
+set -uo pipefail
+cd "$(dirname "$0")/.."
+for f in base lr steps data fair bn wd resolution; do
+  e2nas sweep "sweeps/ranking/$f.yaml" --workers "${WORKERS:-2}" --threads 1 || echo "sweep $f had failures" >&2
+done

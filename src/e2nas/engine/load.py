@@ -1,0 +1,99 @@
+"""Open a finished (or running) search's supernet for evaluation: ``load_supernet(run_dir)``.
+
+The run directory is only read: its ``config.json`` says how the supernet was built and which data it searched
+on, its ``checkpoint.pt`` (or a kept ``snapshots/epoch-NNNN.pt``) holds the weights.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from e2nas.engine.checkpoint import CheckpointError, read_checkpoint
+from e2nas.engine.config import SearchConfig
+from e2nas.supernet import Supernet
+
+CONFIG = "config.json"
+CHECKPOINT = "checkpoint.pt"
+SNAPSHOTS = "snapshots"
+
+
+def snapshot_path(run_dir: Path, epoch: int) -> Path:
+    return run_dir / SNAPSHOTS / f"epoch-{epoch:04d}.pt"
+
+
+def kept_epochs(run_dir: str | Path) -> list[int]:
+    """Epochs whose supernet snapshot the run kept (config ``snapshot_every``)."""
+    d = Path(run_dir) / SNAPSHOTS
+    out = []
+    for p in d.glob("epoch-*.pt") if d.is_dir() else []:
+        try:
+            out.append(int(p.stem.split("-")[1]))
+        except (IndexError, ValueError):
+            continue
+    return sorted(out)
+
+
+def read_run_config(run_dir: str | Path) -> SearchConfig:
+    """The run's config.json as a :class:`SearchConfig` (one clear error if there is none or it is unreadable)."""
+    d = Path(run_dir)
+    if not d.is_dir():
+        raise CheckpointError(f"run directory {d} does not exist; pass the --out of a search")
+    p = d / CONFIG
+    try:
+        return SearchConfig.from_dict(json.loads(p.read_text()))
+    except FileNotFoundError:
+        raise CheckpointError(f"{d} is not a search run directory (no {CONFIG}); pass the --out of a search") from None
+    except (OSError, ValueError, TypeError) as err:
+        raise CheckpointError(f"{p} is not a readable run config ({type(err).__name__}: {err})") from None
+
+
+def load_supernet(
+    run_dir: str | Path, epoch: int | None = None, device: str | torch.device = "cpu"
+) -> tuple[Supernet, SearchConfig]:
+    """The supernet of the search in ``run_dir`` with its trained weights (final checkpoint, or the snapshot of
+    ``epoch`` when the run kept one), in eval-ready form on ``device``, and the run's config."""
+    d = Path(run_dir)
+    cfg = read_run_config(d)
+    if epoch is None:
+        path = d / CHECKPOINT
+        if not path.is_file():
+            raise CheckpointError(f"{d} has no {CHECKPOINT} yet (the search has not finished an epoch)")
+        weights = read_checkpoint(path)["supernet"]
+    else:
+        path = snapshot_path(d, epoch)
+        if not path.is_file():
+            kept = kept_epochs(d)
+            have = ", ".join(map(str, kept)) if kept else "none (search with --snapshot-every E to keep some)"
+            raise CheckpointError(f"{d} kept no supernet of epoch {epoch}; kept epochs: {have}")
+        weights = read_snapshot(path)
+    head = weights.get("classifier.weight")
+    if head is None:
+        raise CheckpointError(f"{path} holds no NB201 supernet weights")
+    net = Supernet(cfg.C, cfg.N, int(head.shape[0]), cfg.track_running_stats)
+    try:
+        net.load_state_dict(weights)
+    except RuntimeError as err:
+        raise CheckpointError(f"{path} does not fit the supernet of {d}/{CONFIG} ({str(err).splitlines()[0]})") from None
+    return net.to(device), cfg
+
+
+def save_snapshot(path: Path, supernet: Supernet) -> None:
+    """Supernet weights only (tensors: loadable with ``weights_only=True``), written atomically."""
+    from e2nas.engine.checkpoint import atomic_write_bytes
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu() for k, v in supernet.state_dict().items()}
+    atomic_write_bytes(path, lambda fh: torch.save(state, fh))
+
+
+def read_snapshot(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - truncated, foreign or unsafe content all mean "unusable"
+        raise CheckpointError(f"snapshot {path} is corrupt, unsafe or not an e2nas snapshot ({type(err).__name__})") from None
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise CheckpointError(f"snapshot {path} is not an e2nas supernet snapshot")
+    return state

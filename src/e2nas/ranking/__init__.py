@@ -1,0 +1,29 @@
+"""Supernet ranking quality against NB201 ground truth (Kendall τ, Spearman ρ, top-10 % precision, intervals)."""
+
+from e2nas.ranking.core import (
+    RANK_METRIC,
+    RANKING_FILE,
+    Ranking,
+    RankError,
+    conv_count,
+    format_ranking,
+    rank_scores,
+    rank_supernet,
+    read_ranking,
+    sample_cells,
+    top_precision,
+)
+
+__all__ = [
+    "RANK_METRIC",
+    "RANKING_FILE",
+    "RankError",
+    "Ranking",
+    "conv_count",
+    "format_ranking",
+    "rank_scores",
+    "rank_supernet",
+    "read_ranking",
+    "sample_cells",
+    "top_precision",
+]

@@ -1,0 +1,248 @@
+"""How well a supernet ranks NB201 cells: inherited-weight accuracy of a fixed cell sample against ground truth.
+
+Every weight-sharing comparison is only as good as this ranking (SPEC §10), so it is measured the same way
+everywhere: ``e2nas rank``, the Kendall monitor and the τ in ``results.json``. The sample is stratified: the
+connected cells are cut into ``K`` quantile strata of their ground-truth accuracy and one cell is drawn from each
+(seeded), which keeps the accuracy spread of a uniform sample with less sampling noise; one cell per isomorphism
+class at most. Intervals are percentile bootstraps over the cells.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from e2nas.space.cell import NUM_CELLS, Cell
+
+#: the metric supernet accuracy is ranked against (NB201's cifar10-valid: the same split a search validates on)
+RANK_METRIC = "cifar10_valid"
+#: per-cell ranking of a run's final supernet, next to its results.json
+RANKING_FILE = "ranking.json"
+#: conv ops (what under-trained supernets penalise; τ against their count diagnoses it)
+_CONV_OPS = (2, 3)
+
+
+class RankError(ValueError):
+    """Bad ranking request (user error)."""
+
+
+def conv_count(cell: Cell) -> int:
+    return sum(o in _CONV_OPS for o in cell.ops)
+
+
+def sample_cells(k: int, seed: int = 0, metric: str = RANK_METRIC) -> list[Cell]:
+    """``k`` connected cells of distinct isomorphism classes, one per ground-truth quantile stratum (seeded)."""
+    from e2nas.benchmark import GroundTruth
+
+    table = GroundTruth().table
+    iso = table.iso_unique_str
+    acc = table.column(metric)
+    seen: set[str] = set()
+    pool: list[int] = []
+    for i in range(NUM_CELLS):
+        cell = Cell.from_index(i)
+        if cell.connected and iso[i] not in seen:
+            seen.add(iso[i])
+            pool.append(i)
+    if not 2 <= k <= len(pool):
+        raise RankError(f"--cells must be between 2 and {len(pool)} (connected cells of distinct classes), got {k}")
+    order = np.array(sorted(pool, key=lambda i: (acc[i], i)))
+    bounds = np.linspace(0, len(order), k + 1).round().astype(int)
+    rng = np.random.default_rng(seed)
+    picks = [int(order[rng.integers(lo, hi)]) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [Cell.from_index(i) for i in picks]
+
+
+def _kendall(a: np.ndarray, b: np.ndarray) -> float:
+    from scipy.stats import kendalltau
+
+    if np.ptp(a) == 0 or np.ptp(b) == 0:  # constant input: no ranking at all
+        return 0.0
+    t = kendalltau(a, b).statistic
+    return float(t) if np.isfinite(t) else 0.0
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    from scipy.stats import spearmanr
+
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        return 0.0
+    r = spearmanr(a, b).statistic
+    return float(r) if np.isfinite(r) else 0.0
+
+
+def _order(acc: np.ndarray, loss: np.ndarray) -> np.ndarray:
+    """Supernet ranking, best first: higher accuracy, ties to the lower loss, then to the earlier cell."""
+    return np.lexsort((np.arange(len(acc)), loss, -acc))
+
+
+def top_precision(acc: np.ndarray, loss: np.ndarray, gt: np.ndarray, frac: float = 0.1) -> float:
+    """Share of the supernet's top ``frac`` cells that are among the ground truth's top ``frac`` (of the sample)."""
+    m = max(1, math.ceil(frac * len(gt)))
+    ours = set(_order(acc, loss)[:m].tolist())
+    theirs = set(np.lexsort((np.arange(len(gt)), -gt))[:m].tolist())
+    return len(ours & theirs) / m
+
+
+def point_metrics(acc: np.ndarray, loss: np.ndarray, gt: np.ndarray, convs: np.ndarray) -> dict[str, float]:
+    order = _order(acc, loss)
+    return {
+        "kendall_tau": _kendall(acc, gt),
+        "spearman": _spearman(acc, gt),
+        "top10_precision": top_precision(acc, loss, gt),
+        "top1_gt": float(gt[order[0]]),
+        "top5_gt": float(gt[order[:5]].mean()),
+        "tau_conv_ops": _kendall(acc, convs),
+    }
+
+
+@dataclass
+class Ranking:
+    """The result of ranking one supernet: point estimates, bootstrap 95 % intervals and the per-cell data."""
+
+    kendall_tau: float
+    spearman: float
+    top10_precision: float
+    top1_gt: float
+    top5_gt: float
+    tau_conv_ops: float
+    intervals: dict[str, tuple[float, float]]
+    cells: int
+    images: int
+    seed: int
+    metric: str
+    mean_inherited_acc: float
+    eval_time_s: float
+    per_cell: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def backwards(self) -> bool:
+        return self.kendall_tau < 0
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["intervals"] = {k: list(v) for k, v in self.intervals.items()}
+        d["ranks_backwards"] = self.backwards
+        return d
+
+    def summary(self) -> dict[str, Any]:
+        """What results.json and reports carry (no per-cell list)."""
+        d = self.to_dict()
+        d.pop("per_cell")
+        return d
+
+
+def rank_scores(
+    cells: list[Cell],
+    scores: list[tuple[float, float]],
+    *,
+    images: int,
+    seed: int,
+    eval_time_s: float = 0.0,
+    metric: str = RANK_METRIC,
+    bootstrap: int = 1000,
+) -> Ranking:
+    """Metrics of inherited-weight ``scores`` ((loss, acc %) per cell) against ground truth ``metric``."""
+    from e2nas.benchmark import GroundTruth
+
+    gt_table = GroundTruth()
+    loss = np.array([s[0] for s in scores], dtype=np.float64)
+    acc = np.array([s[1] for s in scores], dtype=np.float64)
+    gt = np.array([gt_table.value(c, metric) for c in cells], dtype=np.float64)
+    convs = np.array([conv_count(c) for c in cells], dtype=np.float64)
+    point = point_metrics(acc, loss, gt, convs)
+    rng = np.random.default_rng(seed + 104729)
+    draws: dict[str, list[float]] = {k: [] for k in point}
+    n = len(cells)
+    with warnings.catch_warnings():  # a resample of tied values has no defined correlation: counted as 0
+        warnings.simplefilter("ignore")
+        for _ in range(bootstrap):
+            idx = rng.integers(0, n, n)
+            for k, v in point_metrics(acc[idx], loss[idx], gt[idx], convs[idx]).items():
+                draws[k].append(v)
+    intervals = {k: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) for k, v in draws.items()}
+    per_cell = [
+        {
+            "index": c.index,
+            "cell": c.to_string(),
+            "inherited_acc": float(a),
+            "inherited_loss": float(lo),
+            "ground_truth": float(g),
+            "conv_ops": int(k),
+        }
+        for c, a, lo, g, k in zip(cells, acc, loss, gt, convs, strict=True)
+    ]
+    return Ranking(
+        **point,
+        intervals=intervals,
+        cells=n,
+        images=images,
+        seed=seed,
+        metric=metric,
+        mean_inherited_acc=float(acc.mean()),
+        eval_time_s=eval_time_s,
+        per_cell=per_cell,
+    )
+
+
+def read_ranking(path: Any) -> Ranking:
+    """A :class:`Ranking` from its JSON (``ranking.json``); plain JSON, so reading it runs no code."""
+    import json
+
+    d = json.loads(open(path).read())
+    d.pop("ranks_backwards", None)
+    d["intervals"] = {k: (float(v[0]), float(v[1])) for k, v in d["intervals"].items()}
+    return Ranking(**d)
+
+
+def format_ranking(r: Ranking) -> list[str]:
+    """Human-readable lines (the ``e2nas rank`` output)."""
+
+    def iv(k: str, fmt: str = "{:+.3f}") -> str:
+        lo, hi = r.intervals[k]
+        return f"{fmt.format(getattr(r, k))}  [{fmt.format(lo)}, {fmt.format(hi)}]"
+
+    lines = [
+        f"{r.cells} cells (stratified, seed {r.seed}) x {r.images} valid images, ground truth {r.metric}; "
+        f"mean inherited accuracy {r.mean_inherited_acc:.1f} %; {r.eval_time_s:.1f} s",
+        f"Kendall tau        {iv('kendall_tau')}",
+        f"Spearman rho       {iv('spearman')}",
+        f"top-10% precision  {iv('top10_precision', '{:.2f}')}",
+        f"GT of top-1 cell   {iv('top1_gt', '{:.2f}')}",
+        f"GT of top-5 cells  {iv('top5_gt', '{:.2f}')}",
+        f"tau vs #conv ops   {iv('tau_conv_ops')}  (ground truth itself: about +0.6)",
+    ]
+    if r.backwards:
+        lines.append("WARNING: this supernet ranks backwards (tau < 0): comparisons made on it are not evidence")
+    return lines
+
+
+def rank_supernet(
+    supernet: Any,
+    valid_loader: Any,
+    cells: int = 100,
+    images: int | None = None,
+    seed: int = 0,
+    metric: str = RANK_METRIC,
+    bootstrap: int = 1000,
+) -> Ranking:
+    """Rank ``cells`` stratified cells (seed ``seed``) on the first ``images`` images of ``valid_loader`` (a
+    :class:`~e2nas.data.DeviceLoader`; None = all of it) with the supernet's inherited weights."""
+    import time
+
+    from e2nas.supernet.evaluate import evaluate_cells
+
+    total = len(valid_loader.y)
+    n = total if images is None else images
+    if not 1 <= n <= total:
+        raise RankError(f"--images must be between 1 and the run's {total} valid images, got {n}")
+    sample = sample_cells(cells, seed, metric)
+    t0 = time.perf_counter()
+    scores = evaluate_cells(supernet, sample, list(valid_loader.images(n)))
+    return rank_scores(
+        sample, scores, images=n, seed=seed, eval_time_s=time.perf_counter() - t0, metric=metric, bootstrap=bootstrap
+    )
