@@ -14,11 +14,13 @@ from e2nas.data.datasets import (
     search_split,
 )
 from e2nas.data.loader import DeviceLoader
+from e2nas.data.pickled import DataFormatError
 
 __all__ = [
     "DATASETS",
     "NUM_CLASSES",
     "ArrayDataset",
+    "DataFormatError",
     "DataMissingError",
     "DeviceLoader",
     "embedded_split",
