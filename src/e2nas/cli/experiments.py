@@ -51,6 +51,9 @@ def sweep(
             typer.echo(f"    dropped  {d}")
         typer.echo(f"{len(plan)} runs in {root}")
         return
+    from e2nas.safeio import ensure_dir
+
+    ensure_dir(root, "sweep output directory (--out)")  # before the header: a bad --out is the only line
     typer.echo(f"sweep {sw.name}: {len(sw.runs)} runs in {root} ({engine}, {workers} workers)", err=True)
     for d in sw.dropped:
         typer.echo(f"dropped: {d}", err=True)

@@ -16,7 +16,9 @@ from typing import Any
 
 from e2nas.safeio.errors import FileAccessError, describe_os_error
 
-_GLOBAL = re.compile(r"Unsupported (?:global|class): GLOBAL ([\w.]+)")
+_GLOBAL = re.compile(r"[Uu]nsupported (?:global|class|GLOBAL)[: ]+(?:GLOBAL )?([\w.]+)")
+#: globals the weights-only unpickler itself admits (left out when listing what a refused file holds)
+_TORCH_OWN = ("torch.", "collections.OrderedDict", "builtins.set", "_codecs.encode")
 
 
 class UnsafeFileError(ValueError):
@@ -50,10 +52,13 @@ def load_torch_file(path: str | Path, what: str = "file") -> Any:
         raise FileAccessError(describe_os_error(err, f"read {what}", p)) from None
     except pickle.UnpicklingError as err:
         text = str(err)
-        if "Weights only load failed" in text or "Unsupported" in text:
-            names = list(dict.fromkeys(_GLOBAL.findall(text))) or pickle_scan(p).globals
+        names = list(dict.fromkeys(_GLOBAL.findall(text))) or [
+            g for g in pickle_scan(p).globals if not g.startswith(_TORCH_OWN)
+        ]
+        if names:  # it refers to code (a class, a function to call): refused before anything was imported
             raise UnsafeFileError(p, names) from None
-        raise CorruptFileError(p, f"UnpicklingError: {text.splitlines()[0][:120] if text else ''}") from None
+        detail = next((ln.strip() for ln in text.split("WeightsUnpickler error:")[-1].splitlines() if ln.strip()), "")
+        raise CorruptFileError(p, f"UnpicklingError: {detail[:100]}" if detail else "UnpicklingError") from None
     except Exception as err:  # noqa: BLE001 - truncated zips, garbage bytes: torch raises several kinds
         raise CorruptFileError(p, type(err).__name__) from None
 

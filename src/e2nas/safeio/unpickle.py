@@ -1,8 +1,9 @@
 """An allow-list unpickler for dataset files in the official CIFAR-10/100 and ImageNet16 python formats.
 
 Those files are pickled dicts of strings, bytes, ints, lists and numpy arrays. Rebuilding an array needs
-exactly three globals: numpy's ``_reconstruct``, ``ndarray`` and ``dtype`` (plus ``_codecs.encode`` for
-arrays pickled by Python 3 with protocol 2, restricted to latin-1). Every other global is refused before it
+numpy's ``_reconstruct``, ``ndarray`` and ``dtype`` (``_frombuffer`` for protocol 5, ``_codecs.encode``
+restricted to latin-1 for arrays pickled by Python 3 with protocol 2), each wrapped to refuse object arrays
+and array subclasses. Every other global is refused before it
 is imported, so a hostile file cannot call anything.
 """
 
@@ -26,6 +27,14 @@ def _ndarray_reconstruct(subtype: Any, shape: Any, dtype: Any) -> np.ndarray:
     return _reconstruct(subtype, shape, dtype)
 
 
+def _frombuffer(buf: Any, dtype: Any, shape: Any, order: str) -> np.ndarray:
+    """Protocol-5 arrays: numeric data from the pickle's own buffer, never an object array."""
+    dt = np.dtype(dtype)
+    if dt.hasobject:
+        raise pickle.UnpicklingError("refused an object array (only numeric arrays are allowed)")
+    return np.frombuffer(buf, dtype=dt).reshape(shape, order="F" if order == "F" else "C").copy()
+
+
 def _latin1_encode(obj: Any, encoding: str = "utf-8", errors: str = "strict") -> bytes:  # noqa: ARG001
     """``_codecs.encode`` as Python 3 protocol-2 pickles use it for bytes: str -> latin-1 bytes, nothing else."""
     if not isinstance(obj, str) or codecs.lookup(encoding).name != "iso8859-1":
@@ -36,6 +45,8 @@ def _latin1_encode(obj: Any, encoding: str = "utf-8", errors: str = "strict") ->
 _ALLOWED: dict[tuple[str, str], Any] = {
     ("numpy.core.multiarray", "_reconstruct"): _ndarray_reconstruct,
     ("numpy._core.multiarray", "_reconstruct"): _ndarray_reconstruct,
+    ("numpy.core.numeric", "_frombuffer"): _frombuffer,
+    ("numpy._core.numeric", "_frombuffer"): _frombuffer,
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
     ("_codecs", "encode"): _latin1_encode,

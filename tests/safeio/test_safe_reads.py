@@ -1,0 +1,87 @@
+"""Hostile and damaged files are refused before anything in them runs."""
+
+import io
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from e2nas.safeio import UnsafeFileError, load_torch_file, pickle_globals, restricted_load
+from e2nas.safeio.torch_files import CorruptFileError, pickle_scan
+
+
+class _Touch:
+    """Unpickling this calls ``open(marker, "w")``: the marker file appears iff the payload ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+class _System:
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+@pytest.mark.parametrize("payload", [_Touch, _System])
+def test_hostile_torch_files_run_nothing(tmp_path, payload):
+    marker = tmp_path / "ran"
+    zipped, raw = tmp_path / "zip.pt", tmp_path / "raw.pt"
+    torch.save({"weights": torch.zeros(2), "x": payload(marker)}, zipped)
+    raw.write_bytes(pickle.dumps({"x": payload(marker)}))
+    for f in (zipped, raw):
+        with pytest.raises(UnsafeFileError) as err:
+            load_torch_file(f)
+        expected = "io.open" if payload is _Touch else "posix.system"
+        assert err.value.names == [expected] and str(f) in str(err.value)
+    assert not marker.exists()
+    # the scan names the globals without importing or calling them
+    assert pickle_globals(raw) == [expected] and expected in pickle_globals(zipped)
+    assert not marker.exists()
+
+
+def test_damaged_torch_files_are_corrupt_not_unsafe(tmp_path):
+    good = tmp_path / "good.pt"
+    torch.save({"format": "f", "version": 7, "w": torch.arange(3)}, good)
+    assert torch.equal(load_torch_file(good)["w"], torch.arange(3))
+    assert pickle_scan(good).constants[:4] == ["format", "f", "version", 7]
+    for name, data in {"trunc": good.read_bytes()[:200], "garbage": b"hello" * 20, "empty": b""}.items():
+        p = tmp_path / name
+        p.write_bytes(data)
+        with pytest.raises(CorruptFileError, match=name):
+            load_torch_file(p)
+        pickle_scan(p)  # never raises on damage
+
+
+def _dumps(obj, protocol):
+    return pickle.dumps(obj, protocol=protocol)
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_restricted_unpickler_reads_what_dataset_files_hold(protocol):
+    rows = np.arange(2 * 12, dtype=np.uint8).reshape(2, 12)
+    batch = {"data": rows, "labels": [3, 4], "batch_label": "training batch 1 of 5", "filenames": [b"a.png", b"b"]}
+    batch["mean"] = np.linspace(0, 1, 12)
+    out = restricted_load(io.BytesIO(_dumps(batch, protocol)))
+    assert np.array_equal(out["data"], rows) and out["data"].dtype == np.uint8
+    assert out["labels"] == [3, 4] and out["filenames"] == [b"a.png", b"b"]
+    assert np.allclose(out["mean"], batch["mean"])
+
+
+@pytest.mark.parametrize("payload", [_Touch, _System])
+def test_restricted_unpickler_refuses_calls_and_object_arrays(tmp_path, payload):
+    marker = tmp_path / "ran"
+    for obj in ({"data": payload(marker)}, {"data": np.array([payload(marker)], dtype=object)}):
+        with pytest.raises(pickle.UnpicklingError, match="refused"):
+            restricted_load(io.BytesIO(pickle.dumps(obj)))
+    assert not marker.exists()
+    # an object array of harmless values is refused too (the official files hold none)
+    with pytest.raises(pickle.UnpicklingError, match="object array"):
+        restricted_load(io.BytesIO(pickle.dumps({"data": np.array([1, "a"], dtype=object)})))
