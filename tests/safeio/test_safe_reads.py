@@ -47,6 +47,15 @@ def test_hostile_torch_files_run_nothing(tmp_path, payload):
     assert not marker.exists()
 
 
+def test_env_override_cannot_turn_weights_only_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "1")
+    marker, f = tmp_path / "ran", tmp_path / "x.pt"
+    torch.save({"x": _Touch(marker)}, f)
+    with pytest.raises(UnsafeFileError):
+        load_torch_file(f)
+    assert not marker.exists()
+
+
 def test_damaged_torch_files_are_corrupt_not_unsafe(tmp_path):
     good = tmp_path / "good.pt"
     torch.save({"format": "f", "version": 7, "w": torch.arange(3)}, good)

@@ -64,6 +64,15 @@ def test_read_only_directory_is_one_line(tmp_path, monkeypatch):
         d.chmod(0o700)
 
 
+def test_vanished_directory_is_one_line(tmp_path):
+    d = tmp_path / "run"
+    d.mkdir()
+    d.rmdir()  # deleted under a running search
+    with pytest.raises(FileAccessError) as err:
+        atomic_write_json(d / "checkpoint.pt", {})
+    assert "does not exist (moved or deleted?)" in str(err.value) and str(d / "checkpoint.pt") in str(err.value)
+
+
 def test_out_that_is_a_file_and_unwritable_dir(tmp_path, monkeypatch):
     f = tmp_path / "file"
     f.write_text("x")
