@@ -94,3 +94,22 @@ def test_restricted_unpickler_refuses_calls_and_object_arrays(tmp_path, payload)
     # an object array of harmless values is refused too (the official files hold none)
     with pytest.raises(pickle.UnpicklingError, match="object array"):
         restricted_load(io.BytesIO(pickle.dumps({"data": np.array([1, "a"], dtype=object)})))
+
+
+def _py2_str(b: bytes) -> bytes:
+    return b"U" + bytes([len(b)]) + b  # SHORT_BINSTRING: a Python 2 str
+
+
+def test_python2_pickle_as_the_official_cifar_files_were_written():
+    """The official CIFAR batches were pickled by Python 2: array bytes and dict keys are py2 ``str``
+    (decoded as latin-1). Built opcode by opcode, since Python 3 cannot write them."""
+    raw = bytes([0, 128, 200, 255, 7, 9])  # bytes above 127 exercise the latin-1 round trip
+    dtype = b"cnumpy\ndtype\n" + _py2_str(b"u1") + b"K\x00K\x01\x87R"  # dtype('u1', 0, 1)
+    dtype += b"(K\x03" + _py2_str(b"|") + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb"  # its __setstate__
+    array = b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85" + _py2_str(b"b") + b"\x87R"
+    array += b"(K\x01K\x02K\x03\x86" + dtype + b"\x89" + _py2_str(raw) + b"tb"  # (1, (2, 3), dtype, False, raw)
+    data = b"\x80\x02}(" + _py2_str(b"data") + array + _py2_str(b"labels") + b"]K\x01aK\x09a"
+    data += _py2_str(b"batch_label") + _py2_str(b"training batch 1 of 5") + b"u."
+    out = restricted_load(io.BytesIO(data))
+    assert out["data"].dtype == np.uint8 and out["data"].tolist() == [[0, 128, 200], [255, 7, 9]]
+    assert out["labels"] == [1, 9] and out["batch_label"] == "training batch 1 of 5"
