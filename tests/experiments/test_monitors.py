@@ -58,7 +58,9 @@ def test_build_monitors_errors():
 
 def test_monitors_log_and_leave_the_search_unchanged(tmp_path):
     cfg = make_config("smoke", "random", epochs=2, steps_per_epoch=2, options={"candidates": 3})
-    hooks = build_monitors({"kendall": {"every": 1, "sample": 8, "images": 64}, "forgetting": {"cells": 2, "images": 64}})
+    hooks = build_monitors(
+        {"kendall": {"every": 1, "sample": 8, "images": 64}, "forgetting": {"cells": 2, "images": 64}}
+    )
     with_m = SearchEngine(cfg, tmp_path / "m", progress=False, epoch_hooks=hooks).run()
     cfg2 = make_config("smoke", "random", epochs=2, steps_per_epoch=2, options={"candidates": 3})
     without = SearchEngine(cfg2, tmp_path / "plain", progress=False).run()

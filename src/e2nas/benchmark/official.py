@@ -50,7 +50,11 @@ class OfficialBenchmark:
 
     @classmethod
     def open(cls, path: str | Path) -> OfficialBenchmark:
-        """Open a ``NAS-Bench-201-v1_*.pth`` file or a ``NATS-tss-*`` file/directory."""
+        """Open a ``NAS-Bench-201-v1_*.pth`` file or a ``NATS-tss-*`` file/directory.
+
+        The one reader e2nas does not own: ``nas-bench-201`` and ``nats-bench`` unpickle these files with full
+        pickle, so open only files downloaded from the official source (the bundled table needs none).
+        """
         p = Path(path)
         if not p.exists():
             raise FileNotFoundError(

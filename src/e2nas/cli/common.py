@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
 
 import typer
 
@@ -16,6 +18,27 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print one line to stderr and exit; never a traceback for user errors."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def file_errors_as_one_line(command: F) -> F:
+    """Wrap a command so a :class:`~e2nas.safeio.FileAccessError` or any OS error on a path (disk full, permission
+    denied, read-only, a file where a directory belongs) ends in one line and exit 2, not a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from e2nas.safeio.errors import FileAccessError, describe_os_error
+
+        try:
+            return command(*args, **kwargs)
+        except FileAccessError as err:
+            fail(str(err))
+        except OSError as err:  # errno None: an e2nas error that already is one line (DataMissingError)
+            fail(str(err) if err.errno is None else describe_os_error(err, "use"))
+
+    return wrapper  # type: ignore[return-value]
 
 
 def print_json(obj: Any) -> None:

@@ -51,6 +51,9 @@ def sweep(
             typer.echo(f"    dropped  {d}")
         typer.echo(f"{len(plan)} runs in {root}")
         return
+    from e2nas.safeio import ensure_dir
+
+    ensure_dir(root, "sweep output directory (--out)")  # before the header: a bad --out is the only line
     typer.echo(f"sweep {sw.name}: {len(sw.runs)} runs in {root} ({engine}, {workers} workers)", err=True)
     for d in sw.dropped:
         typer.echo(f"dropped: {d}", err=True)
@@ -131,8 +134,10 @@ def _render_with_plots(
         links = [str(p.relative_to(base)) if base is not None and p.is_relative_to(base) else str(p) for p in written]
         text += "\n## Figures\n\n" + "".join(f"![{Path(x).stem}]({x})\n\n" for x in links)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text)
+        from e2nas.safeio import atomic_write_text, ensure_dir
+
+        ensure_dir(out.parent, "directory of --out")
+        atomic_write_text(out, text)
         typer.echo(
             f"report written to {out}" + (f"; {len(written)} figures in {plot_dir}" if plot_dir else ""), err=True
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from e2nas.cli.arch import arch, space_app
+from e2nas.cli.common import file_errors_as_one_line
 from e2nas.cli.experiments import report, sweep
 from e2nas.cli.rank import rank
 from e2nas.cli.search import methods, search
@@ -19,12 +20,12 @@ app = typer.Typer(
 )
 app.command("arch")(arch)
 app.add_typer(space_app, name="space")
-app.command("search")(search)
+app.command("search")(file_errors_as_one_line(search))
 app.command("methods")(methods)
 app.command("rank")(rank)
 app.add_typer(vae_app, name="vae")
-app.command("sweep")(sweep)
-app.command("report")(report)
+app.command("sweep")(file_errors_as_one_line(sweep))
+app.command("report")(file_errors_as_one_line(report))
 
 
 if __name__ == "__main__":  # pragma: no cover

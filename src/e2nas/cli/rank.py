@@ -11,7 +11,9 @@ from e2nas.cli.common import fail, print_json
 
 def rank(
     run_dir: Path = typer.Argument(..., help="a search's --out directory"),
-    cells: int = typer.Option(None, "--cells", "-k", help="stratified connected cells to rank [default: the run's, 100]"),
+    cells: int = typer.Option(
+        None, "--cells", "-k", help="stratified connected cells to rank [default: the run's, 100]"
+    ),
     images: int = typer.Option(None, "--images", "-n", help="valid images per cell [default: the run's, all]"),
     seed: int = typer.Option(None, "--seed", help="seed of the cell sample [default: the run's, 0]"),
     epoch: int = typer.Option(None, "--epoch", help="rank the supernet kept at this epoch (search --snapshot-every)"),

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import typer
 
-from e2nas.cli.common import fail, print_json
+from e2nas.cli.common import fail, file_errors_as_one_line, print_json
 
 vae_app = typer.Typer(help="The D-VAE latent space over NB201 cells: train, evaluate.", no_args_is_help=True)
 
 
 @vae_app.command("train")
+@file_errors_as_one_line
 def vae_train(
     out: Path = typer.Option(..., "--out", help="where to write the checkpoint (.pt)"),
     seed: int = typer.Option(0, "--seed", help="training seed (init, batches, reparameterisation noise)"),
@@ -29,6 +30,7 @@ def vae_train(
 
     import torch
 
+    from e2nas.safeio import writable_dir
     from e2nas.vae.io import save_checkpoint
     from e2nas.vae.model import DVAEConfig
     from e2nas.vae.train import TrainConfig, train_dvae
@@ -43,6 +45,7 @@ def vae_train(
     bad = {k: v for k, v in overrides.items() if v is not None and v <= 0 and k != "beta"}
     if bad or (beta is not None and beta < 0):
         fail(f"options must be positive: {bad or {'beta': beta}}")
+    writable_dir(out.parent, "directory of --out")  # fail now, not after the training
     cfg = dataclasses.replace(base, model=model_cfg, seed=seed, **{k: v for k, v in overrides.items() if v is not None})
     torch.set_num_threads(threads)
     from rich.console import Console
@@ -77,6 +80,7 @@ def vae_train(
 
 
 @vae_app.command("eval")
+@file_errors_as_one_line
 def vae_eval(
     model_path: Path = typer.Option(None, "--model", help="checkpoint to evaluate (default: the shipped weights)"),
     prior_samples: int = typer.Option(1000, "--prior-samples", help="z ~ N(0, I) draws to decode"),

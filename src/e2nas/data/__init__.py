@@ -15,12 +15,14 @@ from e2nas.data.datasets import (
 )
 from e2nas.data.folder import FolderDataError, load_folder
 from e2nas.data.loader import DeviceLoader
+from e2nas.data.pickled import DataFormatError
 from e2nas.data.registry import DATASETS, DatasetSpec, dataset_spec, has_ground_truth, search_split
 
 __all__ = [
     "DATASETS",
     "NUM_CLASSES",
     "ArrayDataset",
+    "DataFormatError",
     "DataMissingError",
     "DatasetSpec",
     "DeviceLoader",

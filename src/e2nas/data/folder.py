@@ -167,7 +167,9 @@ def load_folder(
         )
     empty = [c for c, v in train_files.items() if not v]
     if empty:
-        raise FolderDataError(f"class folder {root}/train/{empty[0]} holds no .jpg/.jpeg/.png images; fill or remove it")
+        raise FolderDataError(
+            f"class folder {root}/train/{empty[0]} holds no .jpg/.jpeg/.png images; fill or remove it"
+        )
     if len(train_files) < 2:
         raise FolderDataError(f"{root}/train has {len(train_files)} class folder; a classifier needs at least 2")
     names = list(train_files)
@@ -175,7 +177,9 @@ def load_folder(
     if val_files:
         extra = sorted(set(val_files) - set(names))
         if extra:
-            raise FolderDataError(f"{root}/val has class {extra[0]!r} that {root}/train lacks; use the same class folders")
+            raise FolderDataError(
+                f"{root}/val has class {extra[0]!r} that {root}/train lacks; use the same class folders"
+            )
         tr, va = train_files, {c: val_files.get(c, []) for c in names}
     else:
         small = [c for c, v in train_files.items() if len(v) < 2]
@@ -205,4 +209,3 @@ def load_folder(
     flat = train.x.reshape(-1, 3).astype(np.float64) / 255.0
     stats = (tuple(float(v) for v in flat.mean(0)), tuple(float(max(v, 1e-3)) for v in flat.std(0)))
     return FolderSplit(_with_stats(train, stats), _with_stats(valid, stats), tuple(names), bool(val_files))
-

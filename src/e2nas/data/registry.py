@@ -82,16 +82,22 @@ DATASETS: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
         DatasetSpec(
-            "embedded", "4,000 lossless CIFAR-10 training images shipped with e2nas (2k/2k, 32x32)", lambda req: embedded_split()
+            "embedded",
+            "4,000 lossless CIFAR-10 training images shipped with e2nas (2k/2k, 32x32)",
+            lambda req: embedded_split(),
         ),
         DatasetSpec(
             "embedded16",
             "CIFAR-10 JPEG images shipped with e2nas at 16x16 (class-balanced search-train/valid halves, see docs)",
             lambda req: load_embedded16(),
         ),
-        DatasetSpec("cifar10", "CIFAR-10 python batches in --data-dir, NB201 cifar10-valid 25k/25k split", _nb201("cifar10")),
+        DatasetSpec(
+            "cifar10", "CIFAR-10 python batches in --data-dir, NB201 cifar10-valid 25k/25k split", _nb201("cifar10")
+        ),
         DatasetSpec("cifar100", "CIFAR-100 python files in --data-dir (train / xvalid)", _nb201("cifar100")),
-        DatasetSpec("imagenet16-120", "NB201 ImageNet16-120 files in --data-dir (train / xvalid)", _nb201("imagenet16-120")),
+        DatasetSpec(
+            "imagenet16-120", "NB201 ImageNet16-120 files in --data-dir (train / xvalid)", _nb201("imagenet16-120")
+        ),
         DatasetSpec(
             "cifar10-jpeg",
             "CIFAR-10 JPEG ImageFolder (dir or .zip) in --data-dir, class-balanced 25k/25k split of train/",

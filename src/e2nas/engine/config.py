@@ -80,9 +80,15 @@ class SearchConfig:
             (self.lr > 0 and self.lr_min >= 0, f"lr must be > 0 and lr_min >= 0, got {self.lr}, {self.lr_min}"),
             (0.0 <= self.epsilon <= 1.0, f"epsilon must be in [0, 1], got {self.epsilon}"),
             (self.eval_batches >= 1, "eval_batches must be >= 1"),
-            (self.image_size is None or 4 <= self.image_size <= 512, f"image_size must be in [4, 512], got {self.image_size}"),
+            (
+                self.image_size is None or 4 <= self.image_size <= 512,
+                f"image_size must be in [4, 512], got {self.image_size}",
+            ),
             (self.train_size is None or self.train_size >= 1, f"train_size must be >= 1, got {self.train_size}"),
-            (self.rank_cells == 0 or self.rank_cells >= 2, f"rank_cells must be 0 (off) or >= 2, got {self.rank_cells}"),
+            (
+                self.rank_cells == 0 or self.rank_cells >= 2,
+                f"rank_cells must be 0 (off) or >= 2, got {self.rank_cells}",
+            ),
             (self.rank_images is None or self.rank_images >= 1, f"rank_images must be >= 1, got {self.rank_images}"),
             (self.snapshot_every is None or self.snapshot_every >= 1, "snapshot_every must be >= 1"),
             (self.valid_size is None or self.valid_size >= 1, f"valid_size must be >= 1, got {self.valid_size}"),

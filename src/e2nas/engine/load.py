@@ -6,6 +6,7 @@ on, its ``checkpoint.pt`` (or a kept ``snapshots/epoch-NNNN.pt``) holds the weig
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import torch
 
 from e2nas.engine.checkpoint import CheckpointError, read_checkpoint
 from e2nas.engine.config import SearchConfig
+from e2nas.safeio import atomic_write_bytes, ensure_dir, load_torch_file
+from e2nas.safeio.torch_files import CorruptFileError, UnsafeFileError
 from e2nas.supernet import Supernet
 
 CONFIG = "config.json"
@@ -76,24 +79,25 @@ def load_supernet(
     try:
         net.load_state_dict(weights)
     except RuntimeError as err:
-        raise CheckpointError(f"{path} does not fit the supernet of {d}/{CONFIG} ({str(err).splitlines()[0]})") from None
+        raise CheckpointError(
+            f"{path} does not fit the supernet of {d}/{CONFIG} ({str(err).splitlines()[0]})"
+        ) from None
     return net.to(device), cfg
 
 
 def save_snapshot(path: Path, supernet: Supernet) -> None:
     """Supernet weights only (tensors: loadable with ``weights_only=True``), written atomically."""
-    from e2nas.engine.checkpoint import atomic_write_bytes
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu() for k, v in supernet.state_dict().items()}
-    atomic_write_bytes(path, lambda fh: torch.save(state, fh))
+    ensure_dir(path.parent, "snapshot directory")
+    buf = io.BytesIO()
+    torch.save({k: v.detach().cpu() for k, v in supernet.state_dict().items()}, buf)
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def read_snapshot(path: Path) -> dict[str, torch.Tensor]:
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # noqa: BLE001 - truncated, foreign or unsafe content all mean "unusable"
-        raise CheckpointError(f"snapshot {path} is corrupt, unsafe or not an e2nas snapshot ({type(err).__name__})") from None
+        state = load_torch_file(path, "snapshot")
+    except (UnsafeFileError, CorruptFileError) as err:
+        raise CheckpointError(f"snapshot {path} is corrupt, unsafe or not an e2nas snapshot ({err})") from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise CheckpointError(f"snapshot {path} is not an e2nas supernet snapshot")
     return state

@@ -31,7 +31,6 @@ from e2nas.data import DeviceLoader, has_ground_truth, search_split
 from e2nas.data.loader import _stream_seed
 from e2nas.engine.checkpoint import (
     CheckpointError,
-    atomic_write_json,
     load_checkpoint,
     rng_state,
     save_checkpoint,
@@ -40,6 +39,7 @@ from e2nas.engine.checkpoint import (
 from e2nas.engine.config import ConfigError, SearchConfig
 from e2nas.engine.load import save_snapshot, snapshot_path
 from e2nas.engine.signals import on_stop_signals
+from e2nas.safeio import FileAccessError, atomic_write_json, atomic_write_text, describe_os_error, ensure_dir
 from e2nas.searchers import SearchContext, Searcher, create_searcher, get_searcher_class
 from e2nas.space.cell import Cell
 from e2nas.supernet import Supernet
@@ -224,6 +224,16 @@ class SearchEngine:
         }
 
     def _restore(self, state: dict[str, Any]) -> None:
+        try:
+            self._restore_state(state)
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as err:
+            what = f"lacks {err}" if isinstance(err, KeyError) else f"{type(err).__name__}: {str(err).splitlines()[0]}"
+            raise CheckpointError(
+                f"checkpoint {self.out / CHECKPOINT} does not fit this run ({what[:200]}); delete it or pass "
+                "another --out"
+            ) from None
+
+    def _restore_state(self, state: dict[str, Any]) -> None:
         self.supernet.load_state_dict(state["supernet"])
         self.w_optimizer.load_state_dict(state["w_optimizer"])
         self.searcher.load_state_dict(state["searcher"])
@@ -235,14 +245,17 @@ class SearchEngine:
         self.history, self.best = list(state["history"]), state["best"]
         self.finished = state.get("finished", False)
 
+    def _resume_hint(self) -> str:
+        return f"then continue with `e2nas search --resume --out {self.out}`"
+
     def _save(self) -> None:
-        save_checkpoint(self.out / CHECKPOINT, self._state())
+        save_checkpoint(self.out / CHECKPOINT, self._state(), self._resume_hint())
 
     # -- the loop --------------------------------------------------------------------------------------
     def run(self, stop_after_epochs: int | None = None, stop_at_step: int | None = None) -> dict[str, Any] | None:
         """Search to the end and return the results dict, or save and return None when stopped early
         (Ctrl-C, or for tests: after ``stop_after_epochs`` epochs / at global step ``stop_at_step``)."""
-        self.out.mkdir(parents=True, exist_ok=True)
+        ensure_dir(self.out, "run directory (--out)")
         ckpt = self.out / CHECKPOINT
         if not self.resume and (ckpt.exists() or (self.out / RESULTS).exists()):
             raise CheckpointError(
@@ -259,7 +272,8 @@ class SearchEngine:
             self._restore(load_checkpoint(ckpt, self._fingerprint()))
             resumed = True
             if self.finished and (self.out / RESULTS).exists():
-                return json.loads((self.out / RESULTS).read_text())
+                with contextlib.suppress(ValueError):  # a damaged results.json is written again below
+                    return json.loads((self.out / RESULTS).read_text())
         atomic_write_json(self.out / CONFIG, self.config.to_dict())
         self._rewrite_log()
         self.t_start = self.t_mark = time.perf_counter()
@@ -363,8 +377,11 @@ class SearchEngine:
             record.update({k: v for k, v in added.items() if k not in record})
         self.history.append(record)
         self._consider_best(cell, f"epoch {self.epoch + 1}", self.epoch + 1)
-        with open(self.out / LOG, "a") as fh:
-            fh.write(json.dumps(record) + "\n")
+        try:
+            with open(self.out / LOG, "a") as fh:
+                fh.write(json.dumps(record) + "\n")
+        except OSError as err:  # the checkpoint of the previous epoch is intact; resume rewrites the log
+            raise FileAccessError(describe_os_error(err, "write", self.out / LOG, self._resume_hint())) from None
         self.epoch += 1
         self.step, self.epoch_started, self.meters = 0, False, _Meters()
         self.epoch_time, self.t_mark = 0.0, now
@@ -438,7 +455,7 @@ class SearchEngine:
     def _rewrite_log(self) -> None:
         """Make log.jsonl hold exactly the checkpointed epochs (a killed run may have written one more line)."""
         text = "".join(json.dumps(r) + "\n" for r in self.history)
-        (self.out / LOG).write_text(text)
+        atomic_write_text(self.out / LOG, text)
 
     @contextlib.contextmanager
     def _sigint(self) -> Iterator[None]:

@@ -10,6 +10,7 @@ The YAML schema is documented in docs/experiments.md; :func:`parse_sweep` valida
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import itertools
 import json
@@ -251,6 +252,10 @@ def load_sweep(path: str | Path) -> Sweep:
         raise SweepError(f"sweep file {p} not found")
     try:
         data = yaml.safe_load(p.read_text())
+    except OSError as err:
+        from e2nas.safeio.errors import describe_os_error
+
+        raise SweepError(describe_os_error(err, "read sweep file", p)) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""
@@ -300,7 +305,7 @@ def execute_run(spec: dict[str, Any], run_dir: str, threads: int | None = None) 
         if isinstance(err, KeyboardInterrupt):
             status = "interrupted" if (out / "checkpoint.pt").exists() else "not started"
             return {**entry, "status": status, "resumed": resume, "wall_s": time.time() - t0}
-        msg = f"{type(err).__name__}: {err}"
+        msg = _error_line(err)
         try:
             out.mkdir(parents=True, exist_ok=True)
             (out / ERROR).write_text(
@@ -311,6 +316,15 @@ def execute_run(spec: dict[str, Any], run_dir: str, threads: int | None = None) 
         return {**entry, "status": "failed", "error": msg, "resumed": resume, "wall_s": time.time() - t0}
     status = "finished" if results is not None else "interrupted"
     return {**entry, "status": status, "resumed": resume, "wall_s": time.time() - t0, **_result_fields(out)}
+
+
+def _error_line(err: BaseException) -> str:
+    """The one line a failed run reports: OS errors name the path and the fix like the CLI does."""
+    if isinstance(err, OSError) and err.errno is not None:
+        from e2nas.safeio.errors import describe_os_error
+
+        return f"{type(err).__name__}: {describe_os_error(err, 'use')}"
+    return f"{type(err).__name__}: {err}"
 
 
 def _result_fields(run_dir: Path) -> dict[str, Any]:
@@ -348,8 +362,9 @@ def _collect_local(spec: dict[str, Any], run_dir: Path, exitcode: int | None, t0
             msg = "see error.json"
     else:
         msg = f"worker process exited with code {exitcode} (killed or crashed) before reporting"
-        run_dir.mkdir(parents=True, exist_ok=True)
-        err_file.write_text(json.dumps({"error": msg, "traceback": None, "time": time.time()}, indent=2) + "\n")
+        with contextlib.suppress(OSError):  # an unwritable run directory must not stop the other runs
+            run_dir.mkdir(parents=True, exist_ok=True)
+            err_file.write_text(json.dumps({"error": msg, "traceback": None, "time": time.time()}, indent=2) + "\n")
     return {**entry, "status": "failed", "error": msg}
 
 
@@ -448,8 +463,9 @@ def _run_ray(
                 entry = ray.get(ref)
             except Exception as err:  # the task's worker died
                 msg = f"ray task failed: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
-                run_dir.mkdir(parents=True, exist_ok=True)
-                (run_dir / ERROR).write_text(json.dumps({"error": msg, "traceback": str(err)}, indent=2) + "\n")
+                with contextlib.suppress(OSError):  # an unwritable run directory must not stop the other runs
+                    run_dir.mkdir(parents=True, exist_ok=True)
+                    (run_dir / ERROR).write_text(json.dumps({"error": msg, "traceback": str(err)}, indent=2) + "\n")
                 entry = {"name": run_dir.name, "dir": str(run_dir), **spec, "status": "failed", "error": msg}
                 entry["wall_s"] = time.time() - t0
             done.append(entry)
@@ -481,8 +497,9 @@ def run_sweep(
         raise SweepError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if workers < 1:
         raise SweepError(f"--workers must be >= 1, got {workers}")
-    root = Path(out if out is not None else sweep.out).absolute()
-    root.mkdir(parents=True, exist_ok=True)
+    from e2nas.safeio import atomic_write_text, ensure_dir
+
+    root = ensure_dir(Path(out if out is not None else sweep.out).absolute(), "sweep output directory (--out)")
     threads = threads or max(1, (os.cpu_count() or 1) // workers)
     report = report or (lambda entry: None)
     t0 = time.time()
@@ -540,8 +557,6 @@ def run_sweep(
         "runs": runs,
     }
     path = summary_path(root, sweep.name)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(summary, indent=2) + "\n")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(summary, indent=2) + "\n")
     summary["summary_file"] = str(path)
     return summary

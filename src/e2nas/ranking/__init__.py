@@ -3,8 +3,8 @@
 from e2nas.ranking.core import (
     RANK_METRIC,
     RANKING_FILE,
-    Ranking,
     RankError,
+    Ranking,
     conv_count,
     format_ranking,
     rank_scores,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -193,7 +194,7 @@ def read_ranking(path: Any) -> Ranking:
     """A :class:`Ranking` from its JSON (``ranking.json``); plain JSON, so reading it runs no code."""
     import json
 
-    d = json.loads(open(path).read())
+    d = json.loads(Path(path).read_text())
     d.pop("ranks_backwards", None)
     d["intervals"] = {k: (float(v[0]), float(v[1])) for k, v in d["intervals"].items()}
     return Ranking(**d)

@@ -126,6 +126,8 @@ class Searcher:
 
     State listed in ``state_attrs`` is checkpointed automatically: tensors are cloned, anything with
     ``state_dict``/``load_state_dict`` (modules, optimizers) goes through those, other values are deep-copied.
+    Values must be tensors, numbers, strings, None, cells or lists/tuples/dicts of them: checkpoints are read
+    with the weights-only unpickler (``e2nas.engine.state_codec``), which rebuilds nothing else.
     """
 
     name: ClassVar[str] = ""

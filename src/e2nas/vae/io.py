@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from e2nas.safeio import atomic_write_bytes, ensure_dir, load_torch_file
+from e2nas.safeio.torch_files import CorruptFileError, UnsafeFileError
 from e2nas.vae.model import DVAE, DVAEConfig
 
 CHECKPOINT_FORMAT = "e2nas-dvae-nb201"
@@ -25,9 +28,10 @@ def pretrained_path() -> Path:
 
 
 def save_checkpoint(model: DVAE, path: str | Path, record: dict[str, Any] | None = None) -> Path:
-    """Write config, weights (float32) and the training record to ``path``."""
+    """Write config, weights (float32) and the training record to ``path`` (atomically; plain types only, so
+    the file loads with the weights-only unpickler)."""
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    ensure_dir(p.parent, "directory of --out")
     payload = {
         "format": CHECKPOINT_FORMAT,
         "version": CHECKPOINT_VERSION,
@@ -35,7 +39,9 @@ def save_checkpoint(model: DVAE, path: str | Path, record: dict[str, Any] | None
         "state_dict": {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
         "record": record or {},
     }
-    torch.save(payload, p)
+    buf = io.BytesIO()
+    torch.save(payload, buf)
+    atomic_write_bytes(p, buf.getvalue())
     return p
 
 
@@ -45,9 +51,14 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
     if not p.is_file():
         raise VAECheckpointError(f"D-VAE weights file not found: {p}; {_FIX}")
     try:
-        payload = torch.load(p, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch raises several kinds for truncated / foreign files
-        raise VAECheckpointError(f"{p} is not a readable D-VAE checkpoint ({type(err).__name__}); {_FIX}") from None
+        payload = load_torch_file(p, "D-VAE weights")
+    except UnsafeFileError as err:
+        raise VAECheckpointError(
+            f"{p} is not an e2nas D-VAE checkpoint / unsafe content (pickled Python objects: "
+            f"{', '.join(err.names[:3]) or 'unknown'}); nothing was loaded or run; {_FIX}"
+        ) from None
+    except CorruptFileError as err:
+        raise VAECheckpointError(f"{p} is not a readable D-VAE checkpoint ({err.reason}); {_FIX}") from None
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise VAECheckpointError(f"{p} is not an e2nas D-VAE checkpoint (no '{CHECKPOINT_FORMAT}' marker); {_FIX}")
     if payload.get("version") != CHECKPOINT_VERSION:
