@@ -75,3 +75,27 @@ def test_random_final_is_best_candidate_on_valid(tmp_path):
     final = Cell.parse(res["final"]["cell"])
     ((loss, acc),) = eng.ctx.evaluate([final])
     assert acc == pytest.approx(res["final_extra"]["valid_acc"])
+
+
+def test_random_fair_sampling_trains_every_op_once_per_block_of_five():
+    import torch
+
+    from e2nas.searchers import create_searcher
+    from e2nas.space.cell import NUM_EDGES, NUM_OPS
+
+    s = create_searcher("random", {"fair": "true"})
+
+    class Ctx:
+        generator = torch.Generator().manual_seed(0)
+
+    s.setup(Ctx)
+    cells = [s.train_cell(Ctx) for _ in range(3 * NUM_OPS)]
+    for block in range(3):
+        ops = [c.ops for c in cells[block * NUM_OPS : (block + 1) * NUM_OPS]]
+        for e in range(NUM_EDGES):
+            assert sorted(o[e] for o in ops) == list(range(NUM_OPS))
+    assert cells[:NUM_OPS] != cells[NUM_OPS : 2 * NUM_OPS]  # a fresh permutation per block
+    state = s.state_dict()
+    s.train_cell(Ctx)
+    s.load_state_dict(state)
+    assert len(s.fair_block) == 0  # 15 cells drawn: the third block is used up

@@ -34,9 +34,21 @@ def search(
     method: str = typer.Option(
         None, "--method", "-m", help=f"search method (see `e2nas methods`) [default: {DEFAULT_METHOD}]"
     ),
-    preset: str = typer.Option(None, "--preset", "-p", help=f"paper | cpu-small | smoke [default: {DEFAULT_PRESET}]"),
-    dataset: str = typer.Option(None, "--dataset", help="embedded | cifar10 | cifar100 | imagenet16-120"),
-    data_dir: str = typer.Option(None, "--data-dir", help="directory with the dataset's files"),
+    preset: str = typer.Option(
+        None, "--preset", "-p", help=f"paper | cpu | cpu-small | smoke [default: {DEFAULT_PRESET}]"
+    ),
+    dataset: str = typer.Option(
+        None,
+        "--dataset",
+        help="embedded16 | embedded | cifar10 | cifar100 | imagenet16-120 | cifar10-jpeg | folder (docs/data.md)",
+    ),
+    data_dir: str = typer.Option(None, "--data-dir", help="directory (or .zip for image folders) with the data"),
+    image_size: int = typer.Option(None, "--image-size", help="resize every image to S x S pixels"),
+    train_size: int = typer.Option(None, "--train-size", help="search-train images (class-balanced first ones)"),
+    valid_size: int = typer.Option(None, "--valid-size", help="search-valid images (class-balanced first ones)"),
+    snapshot_every: int = typer.Option(
+        None, "--snapshot-every", help="keep the supernet of every E-th epoch (for `e2nas rank --epoch`)"
+    ),
     epochs: int = typer.Option(None, "--epochs", help="override the preset's epochs"),
     batch_size: int = typer.Option(None, "--batch-size", help="override the preset's batch size"),
     steps_per_epoch: int = typer.Option(None, "--steps-per-epoch", help="cap the steps per epoch"),
@@ -66,6 +78,10 @@ def search(
     overrides = {
         "dataset": dataset,
         "data_dir": data_dir,
+        "image_size": image_size,
+        "train_size": train_size,
+        "valid_size": valid_size,
+        "snapshot_every": snapshot_every,
         "epochs": epochs,
         "batch_size": batch_size,
         "steps_per_epoch": steps_per_epoch,
@@ -100,9 +116,18 @@ def search(
         return
     f, b = results["final"], results["best"]
     typer.echo(f"final cell #{f['index']} {f['cell']}")
-    typer.echo(f"  ground truth: {_gt_line(f['ground_truth'])}")
-    typer.echo(f"best seen  #{b['index']} {b['cell']}")
-    typer.echo(f"  ground truth: {_gt_line(b['ground_truth'])}")
+    typer.echo(f"  ground truth: {_gt_line(f['ground_truth'], cfg.dataset)}")
+    if b is not None:
+        typer.echo(f"best seen  #{b['index']} {b['cell']}")
+        typer.echo(f"  ground truth: {_gt_line(b['ground_truth'], cfg.dataset)}")
+    r = results.get("ranking")
+    if r is not None:
+        lo, hi = r["intervals"]["kendall_tau"]
+        warn = "  RANKS BACKWARDS: comparisons on this supernet are not evidence" if r["kendall_tau"] < 0 else ""
+        typer.echo(
+            f"supernet ranking: Kendall tau {r['kendall_tau']:+.3f} [{lo:+.3f}, {hi:+.3f}] over {r['cells']} cells x "
+            f"{r['images']} valid images{warn}"
+        )
     typer.echo(f"wall {results['wall_time_s']:.1f}s; results in {run_dir}/results.json")
     if figures:
         typer.echo(f"plots: {', '.join(str(p) for p in figures)}")
@@ -150,8 +175,10 @@ def _apply(stored, method: str | None, preset: str | None, options: dict[str, st
     return stored
 
 
-def _gt_line(g: dict[str, float]) -> str:
+def _gt_line(g: dict[str, float] | None, dataset: str = "") -> str:
     """The paper's report columns (SPEC §3) of one ground-truth summary."""
+    if g is None:
+        return f"not available (NB201 measured no cells on dataset {dataset!r})"
     return (
         f"C10 valid {g['cifar10_valid']:.2f}  C10 test(v1_0) {g['cifar10_test_v10']:.2f}  "
         f"C100 test {g['cifar100_test']:.2f}  IN16 test {g['imagenet16_test']:.2f}"

@@ -1,7 +1,7 @@
 """Image folders as datasets: the ImageFolder layout (``ROOT/train/<class>/*.jpg|png``, optional ``ROOT/val/``),
 read from a directory or straight from a ZIP archive of one, decoded with Pillow and optionally resized.
 
-Without a ``val/`` folder the training images are split deterministically and class-balanced: within each class,
+Images are stored with the classes interleaved (see ``_interleaved``). Without a ``val/`` folder the training images are split deterministically and class-balanced: within each class,
 files sorted by name, even positions form the search-train half and odd positions the search-valid half (the
 nearest equivalent of NB201's 25k/25k ``cifar10-valid`` split for the 50k CIFAR-10 training images). Subsets of
 either half take the first images of every class, so a smaller subset is always contained in a larger one.
@@ -119,8 +119,18 @@ def _take(files: dict[str, list[str]], n: int | None, what: str, root: Path) -> 
     return {c: v[:m] for (c, v), m in zip(files.items(), counts, strict=True)}
 
 
+def _interleaved(files: dict[str, list[str]], names: list[str]) -> list[tuple[int, str]]:
+    """(label, path) with the classes interleaved (the k-th image of every class, then the (k+1)-th ...): the
+    first n images of the set are class-balanced, and fixed-order evaluation batches mix classes, as they must for
+    batch-statistics BN (a batch of one class would normalise with that class's statistics)."""
+    out = []
+    for k in range(max((len(v) for v in files.values()), default=0)):
+        out += [(names.index(c), rels[k]) for c, rels in files.items() if k < len(rels)]
+    return out
+
+
 def _load(src: _Source, files: dict[str, list[str]], names: list[str], size: int | None) -> ArrayDataset:
-    items = [(names.index(c), rel) for c, rels in files.items() for rel in rels]
+    items = _interleaved(files, names)
     with ThreadPoolExecutor(max_workers=4) as pool:  # Pillow releases the GIL while decoding
         images = list(pool.map(lambda it: _decode(src, it[1], size), items))
     shapes = {im.shape for im in images}

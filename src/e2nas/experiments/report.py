@@ -66,6 +66,11 @@ class Run:
         """Wall time of the search without the monitors' time, so monitored and plain runs compare."""
         return float(self.results.get("wall_time_s", math.nan)) - self.monitor_time()
 
+    def tau(self) -> float:
+        """Kendall τ of the run's final supernet (results.json ``ranking``); NaN for runs made without it."""
+        r = self.results.get("ranking")
+        return float(r["kendall_tau"]) if isinstance(r, dict) and "kendall_tau" in r else math.nan
+
     def changed_options(self) -> dict[str, Any]:
         """Searcher options that differ from the method's defaults (all of them if the method is unknown)."""
         opts = dict(self.results.get("searcher_options") or {})
@@ -124,9 +129,13 @@ def find_runs(dirs: list[str | Path], with_logs: bool = True) -> tuple[list[Run]
             seen.add(run_dir)
             try:
                 res = json.loads(f.read_text())
-                res["final"]["ground_truth"]  # noqa: B018 - schema check
+                gt = res["final"]["ground_truth"]
             except (OSError, ValueError, KeyError, TypeError) as err:
                 warnings.append(f"skipped {f}: unreadable results ({type(err).__name__})")
+                continue
+            if gt is None:
+                dataset = (res.get("config") or {}).get("dataset")
+                warnings.append(f"skipped {f}: searched on dataset {dataset!r}, which NB201 has no ground truth for")
                 continue
             runs.append(Run(run_dir, res, read_log(run_dir) if with_logs else [], root=str(d)))
     return runs, warnings
@@ -171,6 +180,7 @@ class Group:
             "best": best,
             "best_epoch": stats(epochs_best),
             "search_time_s": stats([r.search_time() for r in self.runs]),
+            "kendall_tau": stats([r.tau() for r in self.runs]),
             "monitor_time_s": stats([r.monitor_time() for r in self.runs]),
             "peak_memory_mb": stats([r.results.get("peak_memory_mb", math.nan) for r in self.runs]),
             "peak_memory_kind": sorted({str(r.results.get("peak_memory_kind")) for r in self.runs}),
@@ -255,6 +265,17 @@ def fmt_stat(s: dict[str, Any], digits: int = 2, pm: str = " ± ", dash: str = "
     return f"{s['mean']:.{digits}f}{pm}{std}"
 
 
+def fmt_tau(s: dict[str, Any], pm: str = " ± ", dash: str = "–") -> str:
+    """Supernet τ with a sign; '(n/a)' for runs made before results.json carried it."""
+    vals = [v for v in s["values"] if not math.isnan(v)]
+    if not vals:
+        return "n/a"
+    t = stats(vals)
+    std = dash if t["std"] is None else f"{t['std']:.2f}"
+    mark = (r"$^\ast$" if pm.strip().startswith("$") else " ⚠") if t["mean"] <= 0 else ""
+    return f"{t['mean']:+.2f}{pm}{std}{mark}"
+
+
 def _rows(report: dict[str, Any], latex: bool) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
     """(table 1 rows, table 2 rows, reference rows) as strings."""
     pm, dash = (r" $\pm$ ", "--") if latex else (" ± ", "–")
@@ -264,6 +285,7 @@ def _rows(report: dict[str, Any], latex: bool) -> tuple[list[list[str]], list[li
         t1.append(
             [label, str(g["n"])]
             + [fmt_stat(g["final"][c], 2, pm, dash) for c in report["columns"]]
+            + [fmt_tau(g["kendall_tau"], pm, dash)]
             + [fmt_stat(g["search_time_s"], 0, pm, dash), fmt_stat(g["peak_memory_mb"], 0, pm, dash)]
         )
         delta = [
@@ -277,6 +299,7 @@ def _rows(report: dict[str, Any], latex: bool) -> tuple[list[list[str]], list[li
                 for c in report["columns"]
             ]
             + [fmt_stat(g["best_epoch"], 1, pm, dash), fmt_stat(stats(delta), 2, pm, dash)]
+            + [fmt_tau(g["kendall_tau"], pm, dash)]
         )
     opt = report["optimum"]
     ref.append(["NB201 optimum", "–" if not latex else "--"] + [f"{opt[c]['value']:.2f}" for c in report["columns"]])
@@ -298,6 +321,10 @@ def _notes(report: dict[str, Any]) -> list[str]:
         "Values: NB201 ground-truth accuracy (%) of each run's final cell (Table 1) and of the best cell seen "
         "during search by C10 valid (Table 2), mean ± sample std over runs (ddof=1; – when n = 1). "
         "C10 test is the NB201 v1_0 column (`cifar10_test_v10`), as in the E²NAS paper.",
+        "Supernet τ: Kendall τ between the final supernet's inherited-weight accuracy and NB201 cifar10_valid "
+        "over the run's ranking sample (results.json `ranking`, `e2nas rank`), mean ± std over runs; ⚠ marks "
+        "τ ≤ 0, a supernet that does not rank cells the right way round, on which a comparison is not evidence; "
+        "n/a: runs made before τ was recorded.",
         "Search time: wall-clock seconds of the search, without the time of epoch monitors (Kendall τ, "
         "forgetting) where a run had them; peak memory: "
         + ", ".join(sorted({k for g in report["groups"] for k in g["peak_memory_kind"]}))
@@ -318,9 +345,9 @@ def to_markdown(report: dict[str, Any]) -> str:
         return out
 
     lines = ["## Table 1: final architecture (NB201 ground truth, %)", ""]
-    lines += table(["Method", "n", *cols, "search time (s)", "peak mem (MB)"], t1 + ref)
+    lines += table(["Method", "n", *cols, "supernet τ", "search time (s)", "peak mem (MB)"], t1 + ref)
     lines += ["", "## Table 2: final / best during search (NB201 ground truth, %)", ""]
-    lines += table(["Method", "n", *cols, "best at epoch", "Δ C10 valid (best − final)"], t2)
+    lines += table(["Method", "n", *cols, "best at epoch", "Δ C10 valid (best − final)", "supernet τ"], t2)
     lines += [""] + [f"- {n}" for n in _notes(report)]
     if report["warnings"]:
         lines += [f"- warning: {w}" for w in report["warnings"]]
@@ -344,14 +371,14 @@ def to_latex(report: dict[str, Any]) -> str:
 
     lines = table(
         "Final architecture, NB201 ground-truth accuracy (\\%), mean $\\pm$ sample std over seeds.",
-        ["Method", "$n$", *cols, "time (s)", "mem (MB)"],
+        ["Method", "$n$", *cols, r"$\tau$", "time (s)", "mem (MB)"],
         t1,
         ref,
     )
     lines += [""]
     lines += table(
         "Final / best-during-search architecture, NB201 ground-truth accuracy (\\%).",
-        ["Method", "$n$", *cols, "best epoch", r"$\Delta$ C10 valid"],
+        ["Method", "$n$", *cols, "best epoch", r"$\Delta$ C10 valid", r"$\tau$"],
         t2,
     )
     lines += [""] + [f"% {_tex(n)}" for n in _notes(report)]

@@ -1,0 +1,93 @@
+import hashlib
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from e2nas.cli.main import app
+from e2nas.engine import SearchEngine, kept_epochs, load_supernet, make_config
+
+runner = CliRunner()
+
+
+def _tree(d):
+    return {
+        str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rank") / "run"
+    cfg = make_config("smoke", "random", epochs=3, steps_per_epoch=4, snapshot_every=2, rank_cells=12, rank_images=96)
+    results = SearchEngine(cfg, out, progress=False).run()
+    return out, results
+
+
+def test_results_carry_the_final_ranking_and_rank_reproduces_it_without_touching_the_run(smoke_run):
+    out, results = smoke_run
+    r = results["ranking"]
+    assert r["cells"] == 12 and r["images"] == 96 and -1 <= r["kendall_tau"] <= 1
+    assert (out / "ranking.json").is_file()
+    before = _tree(out)
+    res = runner.invoke(app, ["rank", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    for key in ("kendall_tau", "spearman", "top10_precision", "cells", "images", "per_cell", "intervals"):
+        assert key in d
+    assert d["kendall_tau"] == pytest.approx(r["kendall_tau"]) and d["spearman"] == pytest.approx(r["spearman"])
+    assert {"index", "inherited_acc", "inherited_loss"} <= set(d["per_cell"][0])
+    assert _tree(out) == before  # rank only reads the run directory
+
+
+def test_rank_options_plot_and_kept_epochs(smoke_run, tmp_path):
+    out, _ = smoke_run
+    assert kept_epochs(out) == [2]
+    plot = tmp_path / "fig" / "rank.png"
+    res = runner.invoke(app, ["rank", str(out), "--cells", "8", "--images", "32", "--epoch", "2", "--plot", str(plot)])
+    assert res.exit_code == 0, res.output
+    assert "Kendall tau" in res.stdout and "epoch 2" in res.stdout and plot.stat().st_size > 10_000
+    net, cfg = load_supernet(out, epoch=2)
+    final, _ = load_supernet(out)
+    assert cfg.method == "random" and net.state_dict().keys() == final.state_dict().keys()
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        (["--cells", "1"], "--cells must be between 2"),
+        (["--images", "0"], "--images must be between 1"),
+        (["--images", "100000"], "--images must be between 1"),
+        (["--epoch", "3"], "kept no supernet of epoch 3; kept epochs: 2"),
+    ],
+)
+def test_rank_bad_input_is_one_line_exit_2(smoke_run, args, match):
+    out, _ = smoke_run
+    res = runner.invoke(app, ["rank", str(out), *args])
+    assert res.exit_code == 2 and match in res.output and "Traceback" not in res.output
+
+
+def test_rank_refuses_missing_runs_and_runs_without_checkpoint(tmp_path):
+    res = runner.invoke(app, ["rank", str(tmp_path / "nope")])
+    assert res.exit_code == 2 and "does not exist" in res.output
+    res = runner.invoke(app, ["rank", str(tmp_path)])
+    assert res.exit_code == 2 and "not a search run directory" in res.output
+    (tmp_path / "config.json").write_text(json.dumps(make_config("smoke", "random").to_dict()))
+    res = runner.invoke(app, ["rank", str(tmp_path)])
+    assert res.exit_code == 2 and "no checkpoint.pt" in res.output
+
+
+def test_search_on_an_image_folder_says_there_is_no_ground_truth(make_image_folder, tmp_path):
+    make_image_folder(tmp_path / "imgs", per_class=40)
+    out = tmp_path / "run"
+    args = ["search", "-p", "smoke", "-m", "gdas", "--dataset", "folder", "--data-dir", str(tmp_path / "imgs")]
+    res = runner.invoke(app, [*args, "--image-size", "16", "--out", str(out), "-q", "--no-plots"])
+    assert res.exit_code == 0, res.output
+    assert "not available" in res.stdout and "C10 valid" not in res.stdout
+    results = json.loads((out / "results.json").read_text())
+    assert results["final"]["ground_truth"] is None and results["ranking"] is None
+    assert all(json.loads(x)["ground_truth"] is None for x in (out / "log.jsonl").read_text().splitlines())
+    res = runner.invoke(app, ["rank", str(out)])
+    assert res.exit_code == 2 and "no NB201 ground truth" in res.output
+    res = runner.invoke(app, ["report", str(out)])
+    assert res.exit_code == 2 and "no runs" in res.output
