@@ -15,7 +15,7 @@ from typing import Any
 #: method used when none is given (``e2nas search`` without ``--method``)
 DEFAULT_METHOD = "e2nas"
 #: preset used when none is given
-DEFAULT_PRESET = "cpu-small"
+DEFAULT_PRESET = "cpu"
 #: config fields that may differ between a run and its resumption (they do not change the result on CPU)
 RESUME_FREE_FIELDS = frozenset(
     {"device", "data_dir", "threads", "rank_cells", "rank_images", "rank_seed", "snapshot_every"}

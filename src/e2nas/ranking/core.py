@@ -98,6 +98,7 @@ def point_metrics(acc: np.ndarray, loss: np.ndarray, gt: np.ndarray, convs: np.n
         "top1_gt": float(gt[order[0]]),
         "top5_gt": float(gt[order[:5]].mean()),
         "tau_conv_ops": _kendall(acc, convs),
+        "kendall_tau_loss": _kendall(-loss, gt),
     }
 
 
@@ -111,6 +112,7 @@ class Ranking:
     top1_gt: float
     top5_gt: float
     tau_conv_ops: float
+    kendall_tau_loss: float  # the same τ with cells ranked by inherited loss instead of accuracy
     intervals: dict[str, tuple[float, float]]
     cells: int
     images: int
@@ -196,6 +198,12 @@ def read_ranking(path: Any) -> Ranking:
 
     d = json.loads(Path(path).read_text())
     d.pop("ranks_backwards", None)
+    if "kendall_tau_loss" not in d:  # written before the loss ranking was recorded
+        cells = d["per_cell"]
+        d["kendall_tau_loss"] = _kendall(
+            -np.array([c["inherited_loss"] for c in cells]), np.array([c["ground_truth"] for c in cells])
+        )
+        d["intervals"].setdefault("kendall_tau_loss", [math.nan, math.nan])
     d["intervals"] = {k: (float(v[0]), float(v[1])) for k, v in d["intervals"].items()}
     return Ranking(**d)
 
@@ -216,6 +224,7 @@ def format_ranking(r: Ranking) -> list[str]:
         f"GT of top-1 cell   {iv('top1_gt', '{:.2f}')}",
         f"GT of top-5 cells  {iv('top5_gt', '{:.2f}')}",
         f"tau vs #conv ops   {iv('tau_conv_ops')}  (ground truth itself: about +0.6)",
+        f"tau by loss        {iv('kendall_tau_loss')}  (cells ranked by inherited loss instead of accuracy)",
     ]
     if r.backwards:
         lines.append("WARNING: this supernet ranks backwards (tau < 0): comparisons made on it are not evidence")

@@ -1,0 +1,231 @@
+"""The τ-vs-budget study report (docs/results/ranking) from the runs of ``scripts/ranking_study.sh``.
+
+Every run directory under RUNS holds ``sweep_run.json`` (its settings) and ``results.json`` (its final supernet's
+ranking: Kendall τ and co. over 100 stratified cells x 2,000 valid images). Runs are grouped by setting (all seeds
+of one setting together); each setting is compared with the base protocol (the ``cpu`` preset as it stood when the
+study ran, recorded in each run's config).
+
+    python scripts/ranking_report.py runs/ranking docs/results/ranking [--commit SHA]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+#: config fields a study knob may change, in the order the report names them
+KNOBS = ("train_size", "epochs", "steps_per_epoch", "lr", "weight_decay", "track_running_stats", "N", "C")
+
+
+def _runs(root: Path) -> list[dict]:
+    out = []
+    for f in sorted(root.rglob("results.json")):
+        res = json.loads(f.read_text())
+        spec = json.loads((f.parent / "sweep_run.json").read_text()) if (f.parent / "sweep_run.json").is_file() else {}
+        if res.get("ranking") is None:
+            continue
+        out.append({"dir": f.parent, "results": res, "spec": spec})
+    return out
+
+
+def _setting(run: dict) -> tuple[str, str]:
+    """(knob family, label) of a run from its sweep overrides/options/dataset."""
+    spec = run["spec"]
+    ov = dict(spec.get("overrides") or {})
+    ov.pop("data_dir", None)
+    opts = spec.get("options") or {}
+    parts = []
+    if spec.get("dataset") == "cifar10-jpeg":
+        parts.append("32x32")
+    parts += [
+        f"{k}={v}" for k, v in sorted(ov.items()) if k not in ("valid_size",) and not (k == "train_size" and v == 25000)
+    ]
+    parts += [f"{k}={v}" for k, v in sorted(opts.items())]
+    label = ", ".join(parts) or "base"
+    if spec.get("dataset") == "cifar10-jpeg":
+        family = "resolution"
+    elif opts:
+        family = "sampling"
+    elif not ov:
+        family = "base"
+    elif "train_size" in ov:
+        family = "data"
+    elif set(ov) == {"epochs"}:
+        family = "steps"
+    else:
+        family = next((k for k in KNOBS if k in ov), "other")
+    return family, label
+
+
+def _tau_loss(run_dir: Path) -> float:
+    """τ of the ranking by inherited loss, from the run's per-cell ranking.json."""
+    from e2nas.ranking import read_ranking
+
+    return read_ranking(run_dir / "ranking.json").kendall_tau_loss
+
+
+def _stats(xs: list[float]) -> tuple[float, float]:
+    a = np.asarray(xs, dtype=float)
+    return float(a.mean()), (float(a.std(ddof=1)) if a.size > 1 else math.nan)
+
+
+def summarise(runs: list[dict]) -> list[dict]:
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in runs:
+        groups.setdefault(_setting(r), []).append(r)
+    rows = []
+    for (family, label), rs in groups.items():
+        rk = [r["results"]["ranking"] for r in rs]
+        res = [r["results"] for r in rs]
+        steps = res[0]["epochs"] * res[0]["steps_per_epoch"]
+        cfg = res[0]["config"]
+        row = {
+            "family": family,
+            "label": label,
+            "n": len(rs),
+            "seeds": sorted(r["seed"] for r in res),
+            "steps": steps,
+            "image_size": 32 if cfg.get("dataset") == "cifar10-jpeg" else 16,
+            "train_images": cfg.get("train_size") or 25000,
+            "search_s": _stats([r["wall_time_s"] for r in res]),
+            "tau": _stats([k["kendall_tau"] for k in rk]),
+            "tau_ci": [k["intervals"]["kendall_tau"] for k in rk],
+            "spearman": _stats([k["spearman"] for k in rk]),
+            "top10": _stats([k["top10_precision"] for k in rk]),
+            "top1_gt": _stats([k["top1_gt"] for k in rk]),
+            "top5_gt": _stats([k["top5_gt"] for k in rk]),
+            "tau_conv": _stats([k["tau_conv_ops"] for k in rk]),
+            "tau_loss": _stats([_tau_loss(r["dir"]) for r in rs]),
+            "inherited": _stats([k["mean_inherited_acc"] for k in rk]),
+            "cells": rk[0]["cells"],
+            "images": rk[0]["images"],
+            "eval_s": _stats([k["eval_time_s"] for k in rk]),
+            "final_gt": _stats([r["final"]["ground_truth"]["cifar10_valid"] for r in res]),
+            "dirs": [str(r["dir"]) for r in rs],
+        }
+        rows.append(row)
+    order = ("base", "steps", "data", "lr", "weight_decay", "track_running_stats", "sampling", "resolution", "N", "C")
+    rows.sort(key=lambda r: (order.index(r["family"]) if r["family"] in order else 99, r["steps"], r["label"]))
+    base = next((r for r in rows if r["family"] == "base"), None)
+    for r in rows:
+        if base is None or r is base:
+            r["dtau_per_min"] = None
+            continue
+        dt = (r["search_s"][0] - base["search_s"][0]) / 60.0
+        dtau = r["tau"][0] - base["tau"][0]
+        r["dtau"] = dtau
+        r["dmin"] = dt
+        r["dtau_per_min"] = dtau / dt if abs(dt) > 0.25 else None
+    return rows
+
+
+def _f(m: tuple[float, float], d: int = 2, sign: bool = False) -> str:
+    mean, std = m
+    s = f"{mean:+.{d}f}" if sign else f"{mean:.{d}f}"
+    return s + ("" if math.isnan(std) else f" ± {std:.{d}f}")
+
+
+def table(rows: list[dict]) -> list[str]:
+    out = [
+        "| setting | seeds | steps | search (s) | Kendall τ | per-seed 95 % CI | Spearman ρ | top-10 % prec. | "
+        "GT of top-1 | τ by loss | τ vs #conv | mean inherited acc | Δτ / extra min |",
+        "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        ci = "; ".join(f"[{lo:+.2f}, {hi:+.2f}]" for lo, hi in r["tau_ci"])
+        per = "–" if r.get("dtau_per_min") is None else f"{r['dtau_per_min']:+.3f}"
+        out.append(
+            f"| {r['label']} | {r['n']} | {r['steps']:,} | {_f(r['search_s'], 0)} | {_f(r['tau'], 3, True)} | {ci} | "
+            f"{_f(r['spearman'], 2, True)} | {_f(r['top10'], 2)} | {_f(r['top1_gt'], 2)} | "
+            f"{_f(r['tau_loss'], 2, True)} | {_f(r['tau_conv'], 2, True)} | {_f(r['inherited'], 1)} | {per} |"
+        )
+    return out
+
+
+def figures(rows: list[dict], out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    written = []
+    fig, ax = plt.subplots(figsize=(8, 5.2))
+    fams = sorted({r["family"] for r in rows})
+    cmap = plt.get_cmap("tab10")
+    for i, fam in enumerate(fams):
+        rs = [r for r in rows if r["family"] == fam]
+        x = [r["search_s"][0] / 60 for r in rs]
+        y = [r["tau"][0] for r in rs]
+        yerr = [0 if math.isnan(r["tau"][1]) else r["tau"][1] for r in rs]
+        ax.errorbar(x, y, yerr=yerr, fmt="o", color=cmap(i % 10), label=fam, capsize=3)
+        for r, xi, yi in zip(rs, x, y, strict=True):
+            ax.annotate(r["label"], (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.axhline(0.5, color="g", lw=0.8, ls="--", label="target τ = 0.5")
+    ax.set_xlabel("search time, minutes (1 thread per run, 2 runs at a time on the 2-core machine)")
+    ax.set_ylabel("Kendall τ of the final RandomNAS supernet\n(100 cells x 2,000 valid images; mean ± std over seeds)")
+    ax.set_title("Supernet ranking quality against CPU search time, one knob at a time")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(out / "tau_vs_time.png", dpi=120)
+    plt.close(fig)
+    written.append("tau_vs_time.png")
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, fam, key, xlabel in (
+        (axes[0], ("base", "steps"), "steps", "optimizer steps (batch 64)"),
+        (axes[1], ("base", "data"), "train_images", "search-train images (steps fixed at 6,240)"),
+    ):
+        rs = sorted((r for r in rows if r["family"] in fam), key=lambda r: r[key])
+        if not rs:
+            continue
+        for r in rs:
+            for (lo, hi), d in zip(r["tau_ci"], r["dirs"], strict=True):
+                tau = json.loads((Path(d) / "results.json").read_text())["ranking"]["kendall_tau"]
+                ax.errorbar([r[key]], [tau], yerr=[[tau - lo], [hi - tau]], fmt="o", color="C0", alpha=0.6, capsize=2)
+        ax.plot([r[key] for r in rs], [r["tau"][0] for r in rs], "-", color="C0")
+        ax.set_xscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("Kendall τ (dots: seeds with 95 % CI)")
+        ax.axhline(0, color="k", lw=0.8)
+        ax.grid(alpha=0.3)
+    axes[0].set_title("τ grows with optimizer steps")
+    axes[1].set_title("τ against training-set size at equal steps")
+    fig.tight_layout()
+    fig.savefig(out / "tau_steps_data.png", dpi=120)
+    plt.close(fig)
+    written.append("tau_steps_data.png")
+    return written
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("runs", type=Path)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--commit", default=None, help="commit the runs ran on (default: git rev-parse HEAD)")
+    args = ap.parse_args()
+    runs = _runs(args.runs)
+    if not runs:
+        raise SystemExit(f"error: no finished runs with a ranking under {args.runs}")
+    rows = summarise(runs)
+    args.out.mkdir(parents=True, exist_ok=True)
+    commit = (
+        args.commit
+        or subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    )
+    figs = figures(rows, args.out)
+    (args.out / "study.json").write_text(json.dumps({"commit": commit, "rows": rows}, indent=2) + "\n")
+    lines = table(rows)
+    (args.out / "table.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print("figures:", ", ".join(str(args.out / f) for f in figs))
+
+
+if __name__ == "__main__":
+    main()
