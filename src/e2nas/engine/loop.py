@@ -26,7 +26,6 @@ import torch
 from torch import nn
 
 import e2nas
-from e2nas.benchmark import GroundTruth
 from e2nas.data import NUM_CLASSES, DeviceLoader, search_split
 from e2nas.data.loader import _stream_seed
 from e2nas.engine.checkpoint import (
@@ -39,9 +38,8 @@ from e2nas.engine.checkpoint import (
 from e2nas.engine.config import ConfigError, SearchConfig
 from e2nas.engine.signals import on_stop_signals
 from e2nas.safeio import FileAccessError, atomic_write_json, atomic_write_text, describe_os_error, ensure_dir
-from e2nas.searchers import SearchContext, Searcher, create_searcher, get_searcher_class
-from e2nas.space.cell import Cell
-from e2nas.supernet import Supernet
+from e2nas.searchers import SearchContext, Searcher, check_space, create_searcher, get_searcher_class
+from e2nas.spaces import Arch, get_space
 
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.jsonl"
@@ -168,7 +166,9 @@ class SearchEngine:
         torch.manual_seed(cfg.seed)
         random.seed(cfg.seed)
         np.random.seed(cfg.seed % 2**32)
-        self.supernet = Supernet(cfg.C, cfg.N, num_classes, cfg.track_running_stats).to(device)
+        self.space = space = get_space(cfg.space)
+        check_space(cfg.method, cfg.space)
+        self.supernet = space.supernet(cfg.C, cfg.N, num_classes, cfg.track_running_stats).to(device)
         if cl:
             self.supernet = self.supernet.to(memory_format=torch.channels_last)
         self.w_optimizer = torch.optim.SGD(
@@ -183,6 +183,7 @@ class SearchEngine:
         self.ctx = SearchContext(
             supernet=self.supernet,
             config=cfg,
+            space=space,
             device=device,
             w_optimizer=self.w_optimizer,
             criterion=nn.CrossEntropyLoss(),
@@ -192,7 +193,7 @@ class SearchEngine:
             steps_per_epoch=self.steps,
         )
         self.searcher.setup(self.ctx)
-        self.gt = GroundTruth()
+        self.gt = space.ground_truth()
 
     def _fingerprint(self) -> dict[str, Any]:
         fp = self.config.fingerprint()
@@ -341,7 +342,10 @@ class SearchEngine:
     def _describe(self, loss: float, epoch: int | None = None) -> str:
         epoch = self.epoch + 1 if epoch is None else epoch
         last = self.history[-1] if self.history else None
-        cell = f"cell #{last['cell_index']} GT {last['ground_truth']['cifar10_valid']:.2f}" if last else "cell -"
+        cell = "cell -"
+        if last and last.get("ground_truth"):
+            metric = self.space.judge_metric
+            cell = f"cell #{last.get('cell_index', '?')} GT {last['ground_truth'][metric]:.2f}"
         return f"{self.config.method} epoch {epoch}/{self.config.epochs} loss {loss:.3f} {cell}"
 
     def _end_epoch(self) -> None:
@@ -350,13 +354,13 @@ class SearchEngine:
         self.searcher.epoch_end(ctx)
         cell = self.searcher.current_cell()
         now = time.perf_counter()
-        summary = self.gt.summary(cell)
+        summary = self.gt.summary(cell) if self.gt is not None else None
         record: dict[str, Any] = {"epoch": self.epoch + 1, **self.meters.means()}
         record.update(
             {
                 "lr": self.w_optimizer.param_groups[0]["lr"],
-                "cell": cell.to_string(),
-                "cell_index": cell.index,
+                "cell": self.space.format(cell),
+                **{f"cell_{k}": v for k, v in self.space.describe(cell).items()},
                 "ground_truth": summary,
                 "time_s": self.epoch_time + (now - self.t_mark),
                 "elapsed_s": self.elapsed + (now - self.t_start),
@@ -380,12 +384,16 @@ class SearchEngine:
         self.bar.update(self._describe(record.get("train_loss", float("nan")), self.epoch))
         self._save()
 
-    def _consider_best(self, cell: Cell, where: str, epoch: int) -> None:
-        acc = self.gt.value(cell, "cifar10_valid")
-        if self.best is None or acc > self.best["ground_truth"]["cifar10_valid"]:
+    def _consider_best(self, cell: Arch, where: str, epoch: int) -> None:
+        """Keep the best architecture seen by the space's judge; without ground truth there is no best."""
+        if self.gt is None:
+            return
+        metric = self.space.judge_metric
+        acc = self.gt.value(cell, metric)
+        if self.best is None or acc > self.best["ground_truth"][metric]:
             self.best = {
-                "cell": cell.to_string(),
-                "index": cell.index,
+                "cell": self.space.format(cell),
+                **self.space.describe(cell),
                 "epoch": epoch,
                 "seen": where,
                 "ground_truth": self.gt.summary(cell),
@@ -403,7 +411,12 @@ class SearchEngine:
             "preset": self.config.preset,
             "seed": self.config.seed,
             "epsilon": self.config.epsilon,
-            "final": {"cell": final.to_string(), "index": final.index, "ground_truth": self.gt.summary(final)},
+            "space": self.config.space,
+            "final": {
+                "cell": self.space.format(final),
+                **self.space.describe(final),
+                "ground_truth": self.gt.summary(final) if self.gt is not None else None,
+            },
             "best": self.best,
             "final_extra": _jsonable(self.searcher.extra_log()),
             "epochs": self.config.epochs,
@@ -455,8 +468,8 @@ def _jsonable(obj: Any) -> Any:
         return obj.detach().cpu().tolist()
     if isinstance(obj, np.generic):
         return obj.item()
-    if isinstance(obj, Cell):
-        return obj.to_string()
+    if hasattr(obj, "ops") and hasattr(obj, "num_ops"):  # an architecture of some space: its string format
+        return str(obj)
     return obj
 
 

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 
 from e2nas.searchers.base import Batch, SearchContext, Searcher, SearcherOptions
 from e2nas.searchers.registry import register_searcher
-from e2nas.space.cell import NUM_EDGES, NUM_OPS, Cell
+from e2nas.spaces.base import Arch as Cell
 
 
 @dataclass
@@ -43,11 +43,13 @@ class DARTSV1(Searcher):
     description = "DARTS-V1: softmax mixture on every edge, first-order arch gradient; answer = per-edge argmax"
     Options = DARTSOptions
     supports_epsilon = False
+    spaces: ClassVar[tuple[str, ...]] = ("nb201", "darts")
     paper_overrides: ClassVar[dict[str, Any]] = {"epochs": 50}
     state_attrs: ClassVar[tuple[str, ...]] = ("alpha", "arch_optimizer")
 
     def setup(self, ctx: SearchContext) -> None:
-        init = self.options.init_std * torch.randn(NUM_EDGES, NUM_OPS, generator=ctx.generator)
+        self.space = ctx.space
+        init = self.options.init_std * torch.randn(ctx.space.num_edges, ctx.space.num_ops, generator=ctx.generator)
         self.alpha = init.to(ctx.device).requires_grad_(True)
         self.arch_optimizer = ctx.make_arch_optimizer([self.alpha])
 
@@ -74,7 +76,7 @@ class DARTSV1(Searcher):
         return info
 
     def current_cell(self) -> Cell:
-        return Cell(tuple(int(i) for i in self.alpha.detach().argmax(dim=-1).tolist()))
+        return self.space.derive(self.alpha)
 
     def extra_log(self) -> dict[str, Any]:
         p = F.softmax(self.alpha.detach(), dim=-1).mean(0)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from e2nas.searchers.base import SearchContext, SearcherOptions, random_cell
+from e2nas.searchers.base import SearchContext, SearcherOptions
 from e2nas.searchers.complement import SinglePathSearcher
 from e2nas.searchers.registry import register_searcher
-from e2nas.space.cell import Cell
+from e2nas.spaces.base import Arch as Cell
 
 
 @dataclass
@@ -23,14 +23,15 @@ class RandomNAS(SinglePathSearcher):
     description = "RandomNAS/RSPS: uniform random cell per step; answer = best of 100 random cells on valid data"
     Options = RandomNASOptions
     needs_valid_batch = False
+    spaces: ClassVar[tuple[str, ...]] = ("nb201", "darts")
     state_attrs: ClassVar[tuple[str, ...]] = SinglePathSearcher.state_attrs + ("last_cell",)
 
     def setup(self, ctx: SearchContext) -> None:
-        self.last_cell = random_cell(ctx.generator)
+        self.last_cell = ctx.space.random_arch(ctx.generator)
         self.final_info: dict[str, Any] = {}
 
     def train_cell(self, ctx: SearchContext) -> Cell:
-        self.last_cell = random_cell(ctx.generator)
+        self.last_cell = ctx.space.random_arch(ctx.generator)
         return self.last_cell
 
     def current_cell(self) -> Cell:
@@ -40,7 +41,7 @@ class RandomNAS(SinglePathSearcher):
         n = self.options.candidates
         if n < 1:
             return self.last_cell
-        best, score = ctx.best_of([random_cell(ctx.generator) for _ in range(n)])
+        best, score = ctx.best_of([ctx.space.random_arch(ctx.generator) for _ in range(n)])
         self.final_info = {"candidates": n, **score}
         return best
 
