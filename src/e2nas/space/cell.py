@@ -119,6 +119,8 @@ class Cell:
                 return cls.from_index(int(v))
             if v.startswith("|"):
                 return cls.from_string(v)
+            if v.startswith("Genotype("):
+                raise ArchParseError("that is a DARTS genotype, not an NB201 cell; use --space darts")
             if v.startswith("[") or "," in v:
                 parts = [p.strip().strip("'\"") for p in v.strip("[]()").split(",") if p.strip()]
                 return cls.from_ops([int(p) if p.isdigit() else p for p in parts])
