@@ -143,7 +143,10 @@ def make_config(
         space_cls = type(get_space(cfg.space))
     except SpaceError as err:
         raise ConfigError(str(err)) from None
+    names = {f.name for f in dataclasses.fields(SearchConfig)}
     for k, v in space_cls.config_overrides.get(preset, {}).items():
+        if k not in names:  # a space plug-in's mistake, not the user's
+            raise TypeError(f"space {cfg.space!r} overrides unknown config field {k!r}")
         setattr(cfg, k, v)
 
     # the method's own default epsilon (E²NAS: 0.5); an explicit epsilon override wins below. An unknown
@@ -157,7 +160,6 @@ def make_config(
     if preset == "paper":
         for k, v in get_searcher_class(method).paper_overrides.items():
             setattr(cfg, k, v)
-    names = {f.name for f in dataclasses.fields(SearchConfig)}
     for k, v in overrides.items():
         if v is None:
             continue

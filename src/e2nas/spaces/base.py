@@ -74,6 +74,10 @@ class SearchSpace:
     judge_metric: ClassVar[str] = ""
     #: preset name -> SearchConfig fields this space sets before the method's own (space-specific defaults)
     config_overrides: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: preset name -> TrainConfig fields: the space's recipe for retraining a found architecture (``e2nas train``)
+    train_presets: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: datasets whose images the space's discrete network can take
+    train_datasets: ClassVar[tuple[str, ...]] = ()
 
     @property
     def num_ops(self) -> int:
@@ -118,8 +122,14 @@ class SearchSpace:
         """The weight-sharing search network (a :class:`SupernetLike` module). ``N``: cells per stage."""
         raise NotImplementedError
 
-    def network(self, arch: Any, C: int, N: int, num_classes: int) -> nn.Module:
-        """The discrete network of ``arch`` trained from scratch (``e2nas train``)."""
+    def parse_network_arch(self, text: str) -> Any:
+        """What ``e2nas train`` builds a network from (by default the architecture ``parse`` reads; a space
+        may keep more, e.g. the order of a DARTS genotype's pairs)."""
+        return self.parse(text)
+
+    def network(self, arch: Any, C: int, N: int, num_classes: int, auxiliary: bool = False) -> nn.Module:
+        """The discrete network of ``arch`` trained from scratch (``e2nas train``); ``auxiliary`` adds an
+        auxiliary head where the space has one (its forward then returns (logits, aux logits) in training)."""
         raise NotImplementedError
 
     def ground_truth(self) -> GroundTruthLike | None:
