@@ -1,9 +1,10 @@
-"""DARTS (Liu, Simonyan & Yang, ICLR 2019), first order (V1) and second order (V2), on NB201.
+"""DARTS (Liu, Simonyan & Yang, ICLR 2019), first order (V1) and second order (V2), on NB201 and DARTS.
 
-Every edge of the supernet is the softmax(alpha)-weighted sum of its five ops (``forward_mixture``); the
-weights train on the mixture with the engine's SGD, alpha (6x5, init 1e-3·N(0,1)) trains with Adam on the
-validation loss. The answer is the per-edge argmax of alpha over all five ops, ``none`` included, which is
-how NB201 (Dong & Yang, ICLR 2020) derives the DARTS cell and why DARTS there collapses to skip/none cells.
+Every edge of the supernet is the softmax(alpha)-weighted sum of its ops (``forward_mixture``); the weights
+train on the mixture with the engine's SGD, alpha (edges x ops, init 1e-3·N(0,1)) trains with Adam on the
+validation loss. The answer is the space's derivation (``ctx.space.derive``): on NB201 the per-edge argmax of
+alpha over all five ops, ``none`` included, which is how NB201 (Dong & Yang, ICLR 2020) derives the DARTS
+cell and why DARTS there collapses to skip/none cells; on the DARTS space DARTS' own genotype rule.
 50 epochs in the ``paper`` preset (NB201 Section 5).
 
 V2 replaces ∇_α L_val(w, α) by the gradient of the unrolled objective L_val(w', α) with
@@ -40,7 +41,7 @@ class DARTSOptions(SearcherOptions):
 @register_searcher
 class DARTSV1(Searcher):
     name = "darts-v1"
-    description = "DARTS-V1: softmax mixture on every edge, first-order arch gradient; answer = per-edge argmax"
+    description = "DARTS-V1: softmax mixture on every edge, first-order arch gradient; answer = the space's derivation"
     Options = DARTSOptions
     supports_epsilon = False
     spaces: ClassVar[tuple[str, ...]] = ("nb201", "darts")

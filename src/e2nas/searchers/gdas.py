@@ -1,8 +1,9 @@
 """GDAS (Dong & Yang, CVPR 2019) and GDAS-A (argmax instead of Gumbel sampling, no exploration).
 
-Per-edge logits alpha (6x5). Each step draws a cell with hard Gumbel-softmax: p = softmax((log_softmax(alpha)
-+ g) / tau), cell = argmax p, H = onehot - sg(p) + p; the supernet runs only the chosen op per edge, scaled by
-H, so the valid loss reaches alpha. tau falls linearly from tau_max to tau_min over the epochs.
+Per-edge logits alpha (edges x ops: 6x5 on NB201, 28x8 on DARTS). Each step draws a cell with hard
+Gumbel-softmax: p = softmax((log_softmax(alpha) + g) / tau), cell = argmax p, H = onehot - sg(p) + p; the
+supernet runs only the chosen op per edge, scaled by H, so the valid loss reaches alpha. tau falls linearly
+from tau_max to tau_min over the epochs. The answer is the space's derivation from alpha.
 """
 
 from __future__ import annotations
