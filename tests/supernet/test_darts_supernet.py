@@ -51,3 +51,20 @@ def test_mixture_gradient_reaches_every_op_weight():
     x, y = torch.randn(4, 3, 32, 32), torch.randint(0, 10, (4,))
     F.cross_entropy(net.forward_mixture(x, F.softmax(alpha, -1)), y).backward()
     assert (alpha.grad != 0).all()
+
+
+def test_search_ops_have_darts_parameter_counts():
+    """Depthwise k x k + pointwise C x C per separable block, no conv biases, BN without affine parameters
+    (xautodl's search ops differ only by conv biases when affine=False; DARTS has none)."""
+    from e2nas.nn.darts_ops import make_darts_op
+
+    C = 16
+
+    def n(name: str, stride: int = 1) -> int:
+        return sum(p.numel() for p in make_darts_op(name, C, stride, affine=False).parameters())
+
+    assert n("sep_conv_3x3") == 2 * (C * 9 + C * C) and n("sep_conv_5x5") == 2 * (C * 25 + C * C)
+    assert n("dil_conv_3x3") == C * 9 + C * C and n("dil_conv_5x5") == C * 25 + C * C
+    assert n("skip_connect", 2) == C * C and n("skip_connect") == 0  # FactorizedReduce only when reducing
+    assert n("max_pool_3x3") == n("avg_pool_3x3") == n("none") == 0
+    assert sum(p.numel() for p in make_darts_op("sep_conv_3x3", C, 1, affine=True).parameters()) == 800 + 4 * C
