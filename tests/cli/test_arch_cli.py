@@ -70,3 +70,41 @@ def test_console_script_subprocess():
         [sys.executable, "-m", "e2nas.cli.main", "arch", "0", "--json"], capture_output=True, text=True, check=True
     )
     assert json.loads(out.stdout)["ops"][0] == "avg_pool_3x3"
+
+
+DARTS_V2 = (
+    "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), "
+    "('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], "
+    "reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
+    "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])"
+)
+
+
+def test_arch_darts_json_has_genotype_op_counts_and_eval_params():
+    res = runner.invoke(app, ["arch", "--space", "darts", DARTS_V2, "--json"])
+    assert res.exit_code == 0, res.output
+    info = json.loads(res.stdout)
+    assert info["genotype"] == DARTS_V2
+    assert info["op_counts"]["normal"] == {"dil_conv_3x3": 1, "sep_conv_3x3": 5, "skip_connect": 2}
+    assert (info["params_without_aux"], info["params"]) == (3349342, 3825768)  # DARTS: 3.349342 M
+    assert info["eval_network"]["cells"] == 20
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--space", "darts", DARTS_V2.replace("'dil_conv_3x3', 2", "'conv', 2")], "unknown op 'conv' in normal[7]"),
+        (
+            ["--space", "darts", DARTS_V2.replace("('skip_connect', 0), ('dil_conv_3x3', 2)", "('dil_conv_3x3', 2)")],
+            "normal has 7 (op, input) pairs",
+        ),
+        (["--space", "darts", DARTS_V2.replace("'dil_conv_3x3', 2", "'dil_conv_3x3', 9")], "input 9 out of range"),
+        (["--space", "darts", SEED0], "is an NB201 cell, not a DARTS genotype; use --space nb201"),
+        ([DARTS_V2], "that is a DARTS genotype, not an NB201 cell; use --space darts"),
+        (["--space", "nasnet", "x"], "unknown search space 'nasnet'"),
+    ],
+)
+def test_bad_genotypes_are_one_line_and_exit_2(args, message):
+    res = runner.invoke(app, ["arch", *args])
+    assert res.exit_code == 2
+    assert message in res.output and len(res.output.strip().splitlines()) == 1

@@ -58,7 +58,10 @@ def test_methods_lists_registry():
     names = [line.split()[0] for line in res.stdout.strip().splitlines()]
     assert {"random", "gdas", "gdas-a"} <= set(names)
     reg = json.loads(runner.invoke(app, ["methods", "--json"]).stdout)
-    assert "GDAS" in reg["gdas"]
+    assert "GDAS" in reg["gdas"]["description"]
+    assert reg["gdas"]["spaces"] == ["nb201", "darts"] and reg["e2nas"]["spaces"] == ["nb201"]
+    line = next(line for line in res.stdout.splitlines() if line.startswith("setn "))
+    assert line.split()[1] == "nb201"
 
 
 def test_cuda_without_gpu_is_a_clear_error(tmp_path):

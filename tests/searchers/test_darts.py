@@ -10,6 +10,7 @@ from torch import nn
 from e2nas.engine import make_config
 from e2nas.searchers import SearchContext, SearcherError, create_searcher
 from e2nas.space.cell import NUM_EDGES, NUM_OPS
+from e2nas.spaces import get_space
 from e2nas.supernet import Supernet
 
 
@@ -41,6 +42,7 @@ def _problem(nesterov: bool):
     ctx = SearchContext(
         supernet=net,
         config=cfg,
+        space=get_space("nb201"),
         device=torch.device("cpu"),
         w_optimizer=opt,
         criterion=nn.CrossEntropyLoss(),

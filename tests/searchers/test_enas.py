@@ -7,6 +7,7 @@ from e2nas.engine import make_config
 from e2nas.searchers import create_searcher
 from e2nas.searchers.enas import Controller
 from e2nas.space import Cell
+from e2nas.spaces import get_space
 
 
 @pytest.fixture(autouse=True)
@@ -16,7 +17,7 @@ def _one_thread():
 
 def _searcher():
     s = create_searcher("enas")
-    ctrl = Controller()
+    ctrl = Controller(get_space("nb201"))
     ctrl.reset_parameters(torch.Generator().manual_seed(0))
     s.controller = ctrl
     s.controller_optimizer = torch.optim.Adam(ctrl.parameters(), lr=1e-3, betas=(0.0, 0.999), eps=1e-3)
@@ -38,7 +39,7 @@ def test_reinforce_step_moves_log_probability_with_the_sign_of_the_advantage(adv
 
 
 def test_controller_scores_what_it_samples_and_is_reproducible():
-    ctrl = Controller()
+    ctrl = Controller(get_space("nb201"))
     ctrl.reset_parameters(torch.Generator().manual_seed(0))
     cells = [ctrl(generator=torch.Generator().manual_seed(k))[0] for k in range(3)]
     again = [ctrl(generator=torch.Generator().manual_seed(k))[0] for k in range(3)]

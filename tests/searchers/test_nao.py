@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from e2nas.searchers.base import random_cell
 from e2nas.searchers.nao import NAOModel, _ops
+from e2nas.spaces import get_space
 
 
 @pytest.fixture(autouse=True)
@@ -16,10 +16,11 @@ def _one_thread():
 def trained():
     torch.set_num_threads(1)
     g = torch.Generator().manual_seed(0)
-    cells = list(dict.fromkeys(random_cell(g) for _ in range(32)))
+    space = get_space("nb201")
+    cells = list(dict.fromkeys(space.random_arch(g) for _ in range(32)))
     ops = _ops(cells)
     target = torch.rand(len(cells), generator=g)
-    model = NAOModel()
+    model = NAOModel(space)
     model.reset_parameters(torch.Generator().manual_seed(1))
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     first = None

@@ -81,12 +81,15 @@ def test_random_fair_sampling_trains_every_op_once_per_block_of_five():
     import torch
 
     from e2nas.searchers import create_searcher
-    from e2nas.space.cell import NUM_EDGES, NUM_OPS
+    from e2nas.spaces import get_space
 
     s = create_searcher("random", {"fair": "true"})
 
     class Ctx:
         generator = torch.Generator().manual_seed(0)
+        space = get_space("nb201")
+
+    NUM_EDGES, NUM_OPS = Ctx.space.num_edges, Ctx.space.num_ops
 
     s.setup(Ctx)
     cells = [s.train_cell(Ctx) for _ in range(3 * NUM_OPS)]

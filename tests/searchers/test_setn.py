@@ -7,6 +7,7 @@ from e2nas.engine import SearchEngine, make_config
 from e2nas.searchers import create_searcher
 from e2nas.space import Cell
 from e2nas.space.cell import NUM_EDGES, NUM_OPS
+from e2nas.spaces import get_space
 
 
 @pytest.fixture(autouse=True)
@@ -18,7 +19,7 @@ def test_template_samples_follow_the_arch_distribution():
     s = create_searcher("setn")
     alpha = torch.full((NUM_EDGES, NUM_OPS), -5.0)
     alpha[:, 3] = 5.0  # nearly all mass on nor_conv_3x3
-    s.alpha = alpha
+    s.alpha, s.space = alpha, get_space("nb201")  # what setup() sets
     cells = s.sample_cells(50, torch.Generator().manual_seed(0))
     conv = sum(op == 3 for c in cells for op in c.ops)
     assert conv >= 0.95 * 50 * NUM_EDGES

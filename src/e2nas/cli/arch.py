@@ -10,10 +10,52 @@ space_app = typer.Typer(help="Facts about the NB201 search space.", no_args_is_h
 
 
 def arch(
-    architecture: str = typer.Argument(..., metavar="ARCH", help="NB201 index, official string or 6 op ids"),
+    architecture: str = typer.Argument(
+        ..., metavar="ARCH", help="NB201 index, official string or 6 op ids; with --space darts a Genotype(...)"
+    ),
+    space: str = typer.Option("nb201", "--space", help="nb201 | darts"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
-    """Show a cell: its index, ops, isomorphism key, parameter count and NB201 ground truth."""
+    """Show an architecture: NB201 cell (index, ops, isomorphism key, parameters, ground truth) or DARTS
+    genotype (op counts, evaluation-network parameters)."""
+    shows = {"nb201": _nb201_arch, "darts": _darts_arch}
+    if space not in shows:
+        fail(f"unknown search space {space!r}; choose one of {', '.join(shows)}")
+    shows[space](architecture, as_json)
+
+
+def _darts_arch(architecture: str, as_json: bool) -> None:
+    """A DARTS genotype, its op counts and the parameters of its evaluation network (20 cells, C=36, CIFAR-10)."""
+    from e2nas.nn.darts_network import DartsNetwork
+    from e2nas.space import ArchParseError
+    from e2nas.space.darts import Genotype
+
+    try:
+        genotype = Genotype.parse(architecture)
+    except ArchParseError as err:
+        fail(f"invalid DARTS genotype: {err}")
+    net = DartsNetwork(genotype, C=36, N=6, num_classes=10, auxiliary=True)
+    info = {
+        "space": "darts",
+        "genotype": genotype.to_string(),
+        "op_counts": genotype.op_counts(),
+        "eval_network": {"C": 36, "cells": len(net.cells), "num_classes": 10},
+        "params": net.num_parameters(auxiliary=True),
+        "params_without_aux": net.num_parameters(auxiliary=False),
+    }
+    if as_json:
+        print_json(info)
+        return
+    typer.echo(info["genotype"])
+    for kind, counts in info["op_counts"].items():
+        typer.echo(f"{kind}: " + ", ".join(f"{op} x{n}" for op, n in counts.items()))
+    typer.echo(
+        f"evaluation network (20 cells, C=36, CIFAR-10): {info['params_without_aux'] / 1e6:.6f} M parameters, "
+        f"{info['params'] / 1e6:.6f} M with the auxiliary head"
+    )
+
+
+def _nb201_arch(architecture: str, as_json: bool) -> None:
     from e2nas.benchmark import GroundTruth
     from e2nas.nn import NB201Network, count_parameters
     from e2nas.space import ArchParseError, Cell, iso_key

@@ -9,6 +9,7 @@ from e2nas.cli.common import file_errors_as_one_line
 from e2nas.cli.experiments import report, sweep
 from e2nas.cli.rank import rank
 from e2nas.cli.search import methods, search
+from e2nas.cli.train import train
 from e2nas.cli.vae import vae_app
 
 app = typer.Typer(
@@ -22,7 +23,8 @@ app.command("arch")(arch)
 app.add_typer(space_app, name="space")
 app.command("search")(file_errors_as_one_line(search))
 app.command("methods")(methods)
-app.command("rank")(rank)
+app.command("rank")(file_errors_as_one_line(rank))
+app.command("train")(file_errors_as_one_line(train))
 app.add_typer(vae_app, name="vae")
 app.command("sweep")(file_errors_as_one_line(sweep))
 app.command("report")(file_errors_as_one_line(report))

@@ -38,6 +38,8 @@ def rank(
         torch.set_num_threads(threads)
     try:
         net, cfg = load_supernet(run_dir, epoch, device)
+        if cfg.space != "nb201":
+            fail(f"{run_dir} searched the {cfg.space} space, which has no ground truth to rank against (NB201 only)")
         if not has_ground_truth(cfg.dataset):
             fail(f"{run_dir} searched on dataset {cfg.dataset!r}, which has no NB201 ground truth to rank against")
         k = cfg.rank_cells if cells is None and cfg.rank_cells else (cells if cells is not None else 100)

@@ -24,17 +24,18 @@ class CheckpointError(ValueError):
     """A checkpoint that cannot be used (corrupt, unsafe, old format, or written by a different method/config)."""
 
 
-def save_checkpoint(path: Path, state: dict[str, Any], hint: str = "") -> None:
+def save_checkpoint(path: Path, state: dict[str, Any], hint: str = "", fmt: str = FORMAT) -> None:
     """Serialise in memory first (a state that cannot be checkpointed fails before the disk is touched), then
-    write atomically: a full disk leaves the previous checkpoint as it was."""
+    write atomically: a full disk leaves the previous checkpoint as it was. ``fmt`` names the kind of run
+    (search, or ``e2nas train``'s), so one kind is never resumed as the other."""
     buf = io.BytesIO()
-    torch.save(encode_state({"format": FORMAT, "version": VERSION, **state}), buf)
+    torch.save(encode_state({"format": fmt, "version": VERSION, **state}), buf)
     atomic_write_bytes(path, buf.getvalue(), hint)
 
 
-def load_checkpoint(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any]:
+def load_checkpoint(path: Path, fingerprint: dict[str, Any], fmt: str = FORMAT) -> dict[str, Any]:
     """Read and check a checkpoint; raise :class:`CheckpointError` with one clear line on any problem."""
-    state = read_checkpoint(path)
+    state = read_checkpoint(path, fmt)
     diff = _differences(state.get("fingerprint", {}), fingerprint)
     if diff:
         shown = "; ".join(f"{k}: checkpoint {a} vs now {b}" for k, a, b in diff[:4])
@@ -45,7 +46,7 @@ def load_checkpoint(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-def read_checkpoint(path: Path) -> dict[str, Any]:
+def read_checkpoint(path: Path, fmt: str = FORMAT) -> dict[str, Any]:
     """Read a checkpoint and check its format (not which run it belongs to)."""
     try:
         state = load_torch_file(path, "checkpoint")
@@ -55,8 +56,8 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
         raise CheckpointError(
             f"checkpoint {path} is corrupt or unreadable ({err.reason}); delete it to start over or pass another --out"
         ) from None
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is not an e2nas search checkpoint; delete it or pass another --out")
+    if not isinstance(state, dict) or state.get("format") != fmt:
+        raise CheckpointError(f"{path} is not an {fmt}; delete it or pass another --out")
     if state.get("version") != VERSION:
         raise CheckpointError(
             f"checkpoint {path} has format version {state.get('version')}, this e2nas reads version {VERSION}; "

@@ -16,6 +16,8 @@ from typing import Any
 DEFAULT_METHOD = "e2nas"
 #: preset used when none is given
 DEFAULT_PRESET = "cpu"
+#: search space used when none is given
+DEFAULT_SPACE = "nb201"
 #: config fields that may differ between a run and its resumption (they do not change the result on CPU)
 RESUME_FREE_FIELDS = frozenset(
     {"device", "data_dir", "threads", "rank_cells", "rank_images", "rank_seed", "snapshot_every"}
@@ -32,6 +34,7 @@ class SearchConfig:
 
     method: str = DEFAULT_METHOD
     preset: str = "custom"
+    space: str = DEFAULT_SPACE  # search space (see `e2nas spaces`)
     # data
     dataset: str = "embedded"  # a name of e2nas.data.DATASETS (`e2nas search --help`)
     data_dir: str | None = None
@@ -114,8 +117,12 @@ class SearchConfig:
         return self.channels_last if self.channels_last is not None else self.device.startswith("cpu")
 
     def fingerprint(self) -> dict[str, Any]:
-        """The fields a resumed run must share with the checkpoint."""
-        return {k: v for k, v in self.to_dict().items() if k not in RESUME_FREE_FIELDS}
+        """The fields a resumed run must share with the checkpoint. The space is left out for NB201, so
+        checkpoints written before spaces were plug-ins still resume."""
+        fp = {k: v for k, v in self.to_dict().items() if k not in RESUME_FREE_FIELDS}
+        if fp["space"] == DEFAULT_SPACE:
+            del fp["space"]
+        return fp
 
 
 def _paper() -> SearchConfig:
@@ -158,26 +165,43 @@ PRESETS: dict[str, Callable[[], SearchConfig]] = {
 }
 
 
-def make_config(preset: str = DEFAULT_PRESET, method: str = DEFAULT_METHOD, **overrides: Any) -> SearchConfig:
-    """A preset for ``method`` with ``overrides`` applied (``None`` values are ignored).
+def make_config(
+    preset: str = DEFAULT_PRESET, method: str = DEFAULT_METHOD, space: str | None = None, **overrides: Any
+) -> SearchConfig:
+    """A preset for ``method`` on ``space`` with ``overrides`` applied (``None`` values are ignored).
 
-    The ``paper`` preset also applies the searcher's ``paper_overrides`` (e.g. DARTS' 50 epochs) unless the
-    caller overrides the same field.
+    The space's ``config_overrides`` for the preset come first (e.g. the DARTS space's own hyperparameters),
+    then, in the ``paper`` preset, the searcher's ``paper_overrides`` (e.g. DARTS' 50 epochs), then the caller's.
     """
     if preset not in PRESETS:
         raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     cfg = PRESETS[preset]()
     cfg.method = method
-    from e2nas.searchers import SearcherError, get_searcher_class
+    from e2nas.searchers import SearcherError, check_space, get_searcher_class
+    from e2nas.spaces import SpaceError, get_space
+
+    cfg.space = space or DEFAULT_SPACE
+    try:
+        space_cls = type(get_space(cfg.space))
+    except SpaceError as err:
+        raise ConfigError(str(err)) from None
+    names = {f.name for f in dataclasses.fields(SearchConfig)}
+    for k, v in space_cls.config_overrides.get(preset, {}).items():
+        if k not in names:  # a space plug-in's mistake, not the user's
+            raise TypeError(f"space {cfg.space!r} overrides unknown config field {k!r}")
+        setattr(cfg, k, v)
 
     # the method's own default epsilon (E²NAS: 0.5); an explicit epsilon override wins below. An unknown
     # method is reported where the searcher is created.
     with contextlib.suppress(SearcherError):
         cfg.epsilon = get_searcher_class(method).default_epsilon
+        try:
+            check_space(method, cfg.space)
+        except SearcherError as err:
+            raise ConfigError(str(err)) from None
     if preset == "paper":
         for k, v in get_searcher_class(method).paper_overrides.items():
             setattr(cfg, k, v)
-    names = {f.name for f in dataclasses.fields(SearchConfig)}
     for k, v in overrides.items():
         if v is None:
             continue

@@ -16,7 +16,7 @@ from e2nas.engine.checkpoint import CheckpointError, read_checkpoint
 from e2nas.engine.config import SearchConfig
 from e2nas.safeio import atomic_write_bytes, ensure_dir, load_torch_file
 from e2nas.safeio.torch_files import CorruptFileError, UnsafeFileError
-from e2nas.supernet import Supernet
+from e2nas.spaces import get_space
 
 CONFIG = "config.json"
 CHECKPOINT = "checkpoint.pt"
@@ -55,7 +55,7 @@ def read_run_config(run_dir: str | Path) -> SearchConfig:
 
 def load_supernet(
     run_dir: str | Path, epoch: int | None = None, device: str | torch.device = "cpu"
-) -> tuple[Supernet, SearchConfig]:
+) -> tuple[torch.nn.Module, SearchConfig]:
     """The supernet of the search in ``run_dir`` with its trained weights (final checkpoint, or the snapshot of
     ``epoch`` when the run kept one), in eval-ready form on ``device``, and the run's config."""
     d = Path(run_dir)
@@ -74,8 +74,8 @@ def load_supernet(
         weights = read_snapshot(path)
     head = weights.get("classifier.weight")
     if head is None:
-        raise CheckpointError(f"{path} holds no NB201 supernet weights")
-    net = Supernet(cfg.C, cfg.N, int(head.shape[0]), cfg.track_running_stats)
+        raise CheckpointError(f"{path} holds no supernet weights")
+    net = get_space(cfg.space).supernet(cfg.C, cfg.N, int(head.shape[0]), cfg.track_running_stats)
     try:
         net.load_state_dict(weights)
     except RuntimeError as err:
@@ -85,7 +85,7 @@ def load_supernet(
     return net.to(device), cfg
 
 
-def save_snapshot(path: Path, supernet: Supernet) -> None:
+def save_snapshot(path: Path, supernet: torch.nn.Module) -> None:
     """Supernet weights only (tensors: loadable with ``weights_only=True``), written atomically."""
     ensure_dir(path.parent, "snapshot directory")
     buf = io.BytesIO()

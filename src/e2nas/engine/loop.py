@@ -26,7 +26,6 @@ import torch
 from torch import nn
 
 import e2nas
-from e2nas.benchmark import GroundTruth
 from e2nas.data import DeviceLoader, has_ground_truth, search_split
 from e2nas.data.loader import _stream_seed
 from e2nas.engine.checkpoint import (
@@ -40,9 +39,8 @@ from e2nas.engine.config import ConfigError, SearchConfig
 from e2nas.engine.load import save_snapshot, snapshot_path
 from e2nas.engine.signals import on_stop_signals
 from e2nas.safeio import FileAccessError, atomic_write_json, atomic_write_text, describe_os_error, ensure_dir
-from e2nas.searchers import SearchContext, Searcher, create_searcher, get_searcher_class
-from e2nas.space.cell import Cell
-from e2nas.supernet import Supernet
+from e2nas.searchers import SearchContext, Searcher, check_space, create_searcher, get_searcher_class
+from e2nas.spaces import Arch, get_space
 
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.jsonl"
@@ -169,7 +167,9 @@ class SearchEngine:
         torch.manual_seed(cfg.seed)
         random.seed(cfg.seed)
         np.random.seed(cfg.seed % 2**32)
-        self.supernet = Supernet(cfg.C, cfg.N, num_classes, cfg.track_running_stats).to(device)
+        self.space = space = get_space(cfg.space)
+        check_space(cfg.method, cfg.space)
+        self.supernet = space.supernet(cfg.C, cfg.N, num_classes, cfg.track_running_stats).to(device)
         if cl:
             self.supernet = self.supernet.to(memory_format=torch.channels_last)
         self.w_optimizer = torch.optim.SGD(
@@ -184,6 +184,7 @@ class SearchEngine:
         self.ctx = SearchContext(
             supernet=self.supernet,
             config=cfg,
+            space=space,
             device=device,
             w_optimizer=self.w_optimizer,
             criterion=nn.CrossEntropyLoss(),
@@ -194,8 +195,8 @@ class SearchEngine:
             steps_per_epoch=self.steps,
         )
         self.searcher.setup(self.ctx)
-        # NB201's table scores cells only for the datasets it was measured on (not a user's image folder)
-        self.gt = GroundTruth() if has_ground_truth(cfg.dataset) else None
+        # the space's benchmark scores cells only for the datasets it was measured on (not a user's image folder)
+        self.gt = space.ground_truth() if has_ground_truth(cfg.dataset) else None
 
     def _fingerprint(self) -> dict[str, Any]:
         fp = self.config.fingerprint()
@@ -344,12 +345,12 @@ class SearchEngine:
     def _describe(self, loss: float, epoch: int | None = None) -> str:
         epoch = self.epoch + 1 if epoch is None else epoch
         last = self.history[-1] if self.history else None
-        if last is None:
-            cell = "cell -"
-        elif last["ground_truth"] is None:
+        cell = "cell -"
+        if last and last.get("ground_truth"):
+            metric = self.space.judge_metric
+            cell = f"cell #{last.get('cell_index', '?')} GT {last['ground_truth'][metric]:.2f}"
+        elif last and last.get("cell_index") is not None:
             cell = f"cell #{last['cell_index']} (no ground truth)"
-        else:
-            cell = f"cell #{last['cell_index']} GT {last['ground_truth']['cifar10_valid']:.2f}"
         return f"{self.config.method} epoch {epoch}/{self.config.epochs} loss {loss:.3f} {cell}"
 
     def _end_epoch(self) -> None:
@@ -363,8 +364,8 @@ class SearchEngine:
         record.update(
             {
                 "lr": self.w_optimizer.param_groups[0]["lr"],
-                "cell": cell.to_string(),
-                "cell_index": cell.index,
+                "cell": self.space.format(cell),
+                **{f"cell_{k}": v for k, v in self.space.describe(cell).items()},
                 "ground_truth": summary,
                 "time_s": self.epoch_time + (now - self.t_mark),
                 "elapsed_s": self.elapsed + (now - self.t_start),
@@ -390,17 +391,19 @@ class SearchEngine:
         if self.config.snapshot_every and self.epoch % self.config.snapshot_every == 0:
             save_snapshot(snapshot_path(self.out, self.epoch), self.supernet)
 
-    def _summary(self, cell: Cell) -> dict[str, float] | None:
+    def _summary(self, cell: Arch) -> dict[str, float] | None:
         return None if self.gt is None else self.gt.summary(cell)
 
-    def _consider_best(self, cell: Cell, where: str, epoch: int) -> None:
-        if self.gt is None:  # "best" means best by ground truth: nothing to compare without it
+    def _consider_best(self, cell: Arch, where: str, epoch: int) -> None:
+        """Keep the best architecture seen by the space's judge; without ground truth there is no best."""
+        if self.gt is None:
             return
-        acc = self.gt.value(cell, "cifar10_valid")
-        if self.best is None or acc > self.best["ground_truth"]["cifar10_valid"]:
+        metric = self.space.judge_metric
+        acc = self.gt.value(cell, metric)
+        if self.best is None or acc > self.best["ground_truth"][metric]:
             self.best = {
-                "cell": cell.to_string(),
-                "index": cell.index,
+                "cell": self.space.format(cell),
+                **self.space.describe(cell),
                 "epoch": epoch,
                 "seen": where,
                 "ground_truth": self.gt.summary(cell),
@@ -419,7 +422,12 @@ class SearchEngine:
             "preset": self.config.preset,
             "seed": self.config.seed,
             "epsilon": self.config.epsilon,
-            "final": {"cell": final.to_string(), "index": final.index, "ground_truth": self._summary(final)},
+            "space": self.config.space,
+            "final": {
+                "cell": self.space.format(final),
+                **self.space.describe(final),
+                "ground_truth": self._summary(final),
+            },
             "best": self.best,
             "final_extra": _jsonable(self.searcher.extra_log()),
             "epochs": self.config.epochs,
@@ -485,8 +493,8 @@ def _jsonable(obj: Any) -> Any:
         return obj.detach().cpu().tolist()
     if isinstance(obj, np.generic):
         return obj.item()
-    if isinstance(obj, Cell):
-        return obj.to_string()
+    if hasattr(obj, "ops") and hasattr(obj, "num_ops"):  # an architecture of some space: its string format
+        return str(obj)
     return obj
 
 

@@ -2,7 +2,8 @@
 
 The weights-only unpickler rebuilds tensors, numbers, strings, bytes, None and lists/tuples/dicts (and the
 OrderedDicts of module state dicts); nothing else. The engine's state is made of those, except cells, which
-are stored as ``{"__cell__": [six op indices]}`` and rebuilt on load. Anything else in a searcher's state is a
+are stored as ``{"__cell__": [six op indices]}`` (NB201) or ``{"__arch__": [space name, op indices]}`` (other
+spaces) and rebuilt on load. Anything else in a searcher's state is a
 programming error reported at save time (not a checkpoint that cannot be read later).
 """
 
@@ -14,8 +15,10 @@ from typing import Any
 import torch
 
 from e2nas.space.cell import Cell
+from e2nas.spaces import get_space
 
 CELL_TAG = "__cell__"
+ARCH_TAG = "__arch__"
 _LEAVES = (type(None), bool, int, float, str, bytes, torch.Tensor)
 
 
@@ -23,6 +26,8 @@ def encode_state(obj: Any, where: str = "state") -> Any:
     """``obj`` with every :class:`Cell` tagged and every other value checked to be weights-only loadable."""
     if isinstance(obj, Cell):
         return {CELL_TAG: list(obj.ops)}
+    if isinstance(getattr(type(obj), "space_name", None), str) and hasattr(obj, "ops"):
+        return {ARCH_TAG: [type(obj).space_name, list(obj.ops)]}
     if isinstance(obj, _LEAVES):
         return obj
     if isinstance(obj, dict):
@@ -48,6 +53,9 @@ def decode_state(obj: Any) -> Any:
     if isinstance(obj, dict):
         if set(obj) == {CELL_TAG}:
             return Cell(tuple(int(o) for o in obj[CELL_TAG]))
+        if set(obj) == {ARCH_TAG}:
+            name, ops = obj[ARCH_TAG]
+            return get_space(str(name)).arch([int(o) for o in ops])
         out = OrderedDict() if isinstance(obj, OrderedDict) else {}
         for k, v in obj.items():
             out[k] = decode_state(v)

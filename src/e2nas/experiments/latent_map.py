@@ -94,7 +94,7 @@ def plot_latent_map(groups: list[Group], path: Path, model: Any = None, max_runs
         print(f"latent map skipped: {err}", file=sys.stderr)
         return None
     from e2nas.benchmark import GroundTruth
-    from e2nas.experiments.plots import _pyplot
+    from e2nas.experiments.mpl import pyplot as _pyplot
 
     plt = _pyplot()
     mu = encode_all(model)

@@ -23,17 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from e2nas.experiments.mpl import pyplot as _pyplot
 from e2nas.experiments.report import Group, Run, find_runs, group_runs
 from e2nas.ranking import RANKING_FILE
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _series(runs: list[Run], value: Callable[[dict[str, Any]], float | None]) -> tuple[np.ndarray, np.ndarray]:

@@ -7,9 +7,14 @@ from e2nas.searchers.base import (
     SearcherError,
     SearcherOptions,
     parse_options,
-    random_cell,
 )
-from e2nas.searchers.registry import create_searcher, get_searcher_class, list_searchers, register_searcher
+from e2nas.searchers.registry import (
+    check_space,
+    create_searcher,
+    get_searcher_class,
+    list_searchers,
+    register_searcher,
+)
 
 __all__ = [
     "Batch",
@@ -17,10 +22,10 @@ __all__ = [
     "Searcher",
     "SearcherError",
     "SearcherOptions",
+    "check_space",
     "create_searcher",
     "get_searcher_class",
     "list_searchers",
     "parse_options",
-    "random_cell",
     "register_searcher",
 ]

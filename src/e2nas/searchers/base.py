@@ -19,21 +19,32 @@ import copy
 import dataclasses
 import typing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import torch
 from torch import nn
 
-from e2nas.space.cell import NUM_EDGES, NUM_OPS, Cell
+from e2nas.spaces.base import Arch as Cell
+from e2nas.spaces.base import SearchSpace
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from e2nas.engine.config import SearchConfig
-    from e2nas.supernet import Supernet
+    from e2nas.spaces.base import SupernetLike as Supernet
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 """(images float32 (B,3,H,W) normalised, labels int64 (B,)), both already on the training device."""
+
+
+class SearchSettings(Protocol):
+    """The run settings a searcher may read (``ctx.config``; the engine's ``SearchConfig`` has them all)."""
+
+    arch_lr: float
+    arch_betas: tuple[float, float]
+    arch_weight_decay: float
+    eval_batches: int
+    epochs: int
+    seed: int
 
 
 class SearcherError(ValueError):
@@ -50,7 +61,8 @@ class SearchContext:
     """What the engine lends a searcher at every call. Attributes are updated in place by the engine."""
 
     supernet: Supernet
-    config: SearchConfig
+    config: SearchSettings
+    space: SearchSpace  # the search space: architecture type, sampling, derivation (never its constants)
     device: torch.device
     w_optimizer: torch.optim.Optimizer  # SGD over supernet.weights(); read lr/momentum/wd from param_groups[0]
     criterion: nn.Module  # cross-entropy
@@ -115,11 +127,6 @@ class SearchContext:
         return cells[i], {"valid_loss": scores[i][0], "valid_acc": scores[i][1]}
 
 
-def random_cell(generator: torch.Generator) -> Cell:
-    """A uniformly random cell drawn from ``generator``."""
-    return Cell(tuple(int(o) for o in torch.randint(0, NUM_OPS, (NUM_EDGES,), generator=generator)))
-
-
 class Searcher:
     """Base class of every search method. Subclass it, set ``name``/``description``/``Options`` and decorate the
     class with :func:`e2nas.searchers.register_searcher`.
@@ -141,6 +148,8 @@ class Searcher:
     default_epsilon: ClassVar[float] = 0.0
     #: config fields the ``paper`` preset changes for this method (e.g. DARTS: {"epochs": 50})
     paper_overrides: ClassVar[dict[str, Any]] = {}
+    #: search spaces the method works on (``e2nas methods`` lists them; others are refused with one line)
+    spaces: ClassVar[tuple[str, ...]] = ("nb201",)
     #: attribute names saved by the default state_dict()/load_state_dict()
     state_attrs: ClassVar[tuple[str, ...]] = ()
 

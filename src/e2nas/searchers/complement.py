@@ -15,7 +15,7 @@ from typing import ClassVar
 import torch
 
 from e2nas.searchers.base import Batch, SearchContext, Searcher, SearcherOptions
-from e2nas.space.cell import NUM_EDGES, NUM_OPS, Cell
+from e2nas.spaces.base import Arch as Cell
 
 
 def op_weights(cell: Cell) -> frozenset[tuple[int, int]]:
@@ -26,13 +26,13 @@ def op_weights(cell: Cell) -> frozenset[tuple[int, int]]:
 def complement(prev: Cell, cur: Cell, generator: torch.Generator) -> Cell:
     """The complement cell of ``cur`` w.r.t. ``prev`` (draws one number per edge that ``prev`` and ``cur`` share)."""
     ops = []
-    for e in range(NUM_EDGES):
+    for e in range(len(cur.ops)):
         if prev.ops[e] == cur.ops[e]:
-            k = int(torch.randint(0, NUM_OPS - 1, (1,), generator=generator))
+            k = int(torch.randint(0, cur.num_ops - 1, (1,), generator=generator))
             ops.append(k if k < prev.ops[e] else k + 1)
         else:
             ops.append(cur.ops[e])
-    return Cell(tuple(ops))
+    return type(cur)(tuple(ops))
 
 
 def complement_loss(

@@ -1,9 +1,10 @@
-"""DARTS (Liu, Simonyan & Yang, ICLR 2019), first order (V1) and second order (V2), on NB201.
+"""DARTS (Liu, Simonyan & Yang, ICLR 2019), first order (V1) and second order (V2), on NB201 and DARTS.
 
-Every edge of the supernet is the softmax(alpha)-weighted sum of its five ops (``forward_mixture``); the
-weights train on the mixture with the engine's SGD, alpha (6x5, init 1e-3·N(0,1)) trains with Adam on the
-validation loss. The answer is the per-edge argmax of alpha over all five ops, ``none`` included, which is
-how NB201 (Dong & Yang, ICLR 2020) derives the DARTS cell and why DARTS there collapses to skip/none cells.
+Every edge of the supernet is the softmax(alpha)-weighted sum of its ops (``forward_mixture``); the weights
+train on the mixture with the engine's SGD, alpha (edges x ops, init 1e-3·N(0,1)) trains with Adam on the
+validation loss. The answer is the space's derivation (``ctx.space.derive``): on NB201 the per-edge argmax of
+alpha over all five ops, ``none`` included, which is how NB201 (Dong & Yang, ICLR 2020) derives the DARTS
+cell and why DARTS there collapses to skip/none cells; on the DARTS space DARTS' own genotype rule.
 50 epochs in the ``paper`` preset (NB201 Section 5).
 
 V2 replaces ∇_α L_val(w, α) by the gradient of the unrolled objective L_val(w', α) with
@@ -28,7 +29,7 @@ import torch.nn.functional as F
 
 from e2nas.searchers.base import Batch, SearchContext, Searcher, SearcherOptions
 from e2nas.searchers.registry import register_searcher
-from e2nas.space.cell import NUM_EDGES, NUM_OPS, Cell
+from e2nas.spaces.base import Arch as Cell
 
 
 @dataclass
@@ -40,14 +41,16 @@ class DARTSOptions(SearcherOptions):
 @register_searcher
 class DARTSV1(Searcher):
     name = "darts-v1"
-    description = "DARTS-V1: softmax mixture on every edge, first-order arch gradient; answer = per-edge argmax"
+    description = "DARTS-V1: softmax mixture on every edge, first-order arch gradient; answer = the space's derivation"
     Options = DARTSOptions
     supports_epsilon = False
+    spaces: ClassVar[tuple[str, ...]] = ("nb201", "darts")
     paper_overrides: ClassVar[dict[str, Any]] = {"epochs": 50}
     state_attrs: ClassVar[tuple[str, ...]] = ("alpha", "arch_optimizer")
 
     def setup(self, ctx: SearchContext) -> None:
-        init = self.options.init_std * torch.randn(NUM_EDGES, NUM_OPS, generator=ctx.generator)
+        self.space = ctx.space
+        init = self.options.init_std * torch.randn(ctx.space.num_edges, ctx.space.num_ops, generator=ctx.generator)
         self.alpha = init.to(ctx.device).requires_grad_(True)
         self.arch_optimizer = ctx.make_arch_optimizer([self.alpha])
 
@@ -74,7 +77,7 @@ class DARTSV1(Searcher):
         return info
 
     def current_cell(self) -> Cell:
-        return Cell(tuple(int(i) for i in self.alpha.detach().argmax(dim=-1).tolist()))
+        return self.space.derive(self.alpha)
 
     def extra_log(self) -> dict[str, Any]:
         p = F.softmax(self.alpha.detach(), dim=-1).mean(0)

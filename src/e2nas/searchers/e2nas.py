@@ -39,13 +39,11 @@ from e2nas.novelty import Archive, GammaParseError, NoveltyConfig, NoveltyModel,
 from e2nas.searchers.base import Batch, SearchContext, Searcher, SearcherError, SearcherOptions
 from e2nas.searchers.complement import complement, complement_loss
 from e2nas.searchers.registry import register_searcher
-from e2nas.space.cell import NUM_EDGES, NUM_OPS, Cell
+from e2nas.spaces.base import Arch as Cell
 
 VARIANTS = ("paper", "reference")
 GRAD_BALANCE = ("none", "unit")
 DEAD_CELL = ("mixture", "skip")
-#: the reference variant's z: one joint softmax over the 6 x 5 (edge, op) entries
-REFERENCE_Z_DIM = NUM_EDGES * NUM_OPS
 
 
 @dataclass
@@ -147,10 +145,13 @@ class E2NAS(Searcher):
         if self.vae is None:  # tests may inject a model before setup
             self.vae = load_vae(o.vae)
         nz = int(self.vae.nz)
-        if self.reference and nz > REFERENCE_Z_DIM:
-            raise SearcherError(f"the reference variant needs a D-VAE with nz <= {REFERENCE_Z_DIM}, got nz={nz}")
+        self.space = ctx.space
+        # the reference variant's z: one joint softmax over the 6 x 5 (edge, op) entries
+        reference_dim = ctx.space.num_edges * ctx.space.num_ops
+        if self.reference and nz > reference_dim:
+            raise SearcherError(f"the reference variant needs a D-VAE with nz <= {reference_dim}, got nz={nz}")
         self.nz = nz
-        dim = REFERENCE_Z_DIM if self.reference else nz
+        dim = reference_dim if self.reference else nz
         # z lives on the CPU with the D-VAE; H is moved to the supernet's device (autograd follows)
         self.z = (o.init_std * torch.randn(dim, generator=ctx.generator)).requires_grad_(True)
         self.arch_optimizer = ctx.make_arch_optimizer([self.z])
@@ -215,7 +216,7 @@ class E2NAS(Searcher):
             ops = self.vae.decode_sample(zl, generator=ctx.generator)
         else:
             ops = self.vae.decode_argmax(zl)
-        return Cell(tuple(int(o) for o in ops.reshape(-1).tolist()))
+        return self.space.arch(ops.reshape(-1).tolist())
 
     def current_cell(self) -> Cell:
         return self.decode(sample=False)
@@ -256,9 +257,9 @@ class E2NAS(Searcher):
     def straight_through(self, cell: Cell) -> tuple[torch.Tensor, torch.Tensor]:
         """(H, p): straight-through op weights (6x5) for ``cell`` and the probabilities p they carry."""
         assert self.vae is not None
-        onehot = F.one_hot(torch.tensor(cell.ops), NUM_OPS).to(self.z.dtype)
+        onehot = F.one_hot(torch.tensor(cell.ops), self.space.num_ops).to(self.z.dtype)
         if self.reference:
-            p = torch.softmax(self.z, dim=0).reshape(NUM_EDGES, NUM_OPS)  # one joint softmax over 30
+            p = torch.softmax(self.z, dim=0).reshape(self.space.num_edges, self.space.num_ops)  # joint softmax over 30
         else:
             p = self.vae.edge_probs(self.z, ops=torch.tensor(cell.ops))  # through the decoder
         return onehot - p.detach() + p, p

@@ -27,7 +27,8 @@ from torch import nn
 from e2nas.searchers.base import Batch, SearchContext, SearcherOptions
 from e2nas.searchers.complement import SinglePathSearcher
 from e2nas.searchers.registry import register_searcher
-from e2nas.space.cell import NUM_EDGES, NUM_OPS, Cell
+from e2nas.spaces.base import Arch as Cell
+from e2nas.spaces.base import SearchSpace
 
 
 @dataclass
@@ -44,12 +45,15 @@ class ENASOptions(SearcherOptions):
 class Controller(nn.Module):
     """Autoregressive policy over the six edge ops: ``forward(cell=None)`` -> (cell, log p(cell), entropy)."""
 
-    def __init__(self, hidden: int = 32, temperature: float = 5.0, tanh_constant: float = 2.5) -> None:
+    def __init__(
+        self, space: SearchSpace, hidden: int = 32, temperature: float = 5.0, tanh_constant: float = 2.5
+    ) -> None:
         super().__init__()
+        self.space = space
         self.temperature, self.tanh_constant = temperature, tanh_constant
-        self.embed = nn.Embedding(NUM_OPS + 1, hidden)  # the last row is the start token
+        self.embed = nn.Embedding(space.num_ops + 1, hidden)  # the last row is the start token
         self.lstm = nn.LSTMCell(hidden, hidden)
-        self.head = nn.Linear(hidden, NUM_OPS)
+        self.head = nn.Linear(hidden, space.num_ops)
 
     def reset_parameters(self, generator: torch.Generator, scale: float = 0.1) -> None:
         with torch.no_grad():
@@ -62,9 +66,9 @@ class Controller(nn.Module):
         """Score ``cell`` if given, else sample it (from ``generator``) or decode it greedily."""
         hidden = self.lstm.hidden_size
         h = c = torch.zeros(1, hidden)
-        inp = self.embed.weight[NUM_OPS].unsqueeze(0)
+        inp = self.embed.weight[self.space.num_ops].unsqueeze(0)
         ops, log_p, entropy = [], torch.zeros(()), torch.zeros(())
-        for e in range(NUM_EDGES):
+        for e in range(self.space.num_edges):
             h, c = self.lstm(inp, (h, c))
             logits = self.head(h).squeeze(0) / self.temperature
             logits = self.tanh_constant * torch.tanh(logits)
@@ -79,7 +83,7 @@ class Controller(nn.Module):
             log_p = log_p + logp[op]
             entropy = entropy - (logp.exp() * logp).sum()
             inp = self.embed.weight[op].unsqueeze(0)
-        return Cell(tuple(ops)), log_p, entropy
+        return self.space.arch(ops), log_p, entropy
 
 
 @register_searcher
@@ -97,7 +101,7 @@ class ENAS(SinglePathSearcher):
 
     def setup(self, ctx: SearchContext) -> None:
         o = self.options
-        self.controller = Controller(o.hidden, o.temperature, o.tanh_constant)
+        self.controller = Controller(ctx.space, o.hidden, o.temperature, o.tanh_constant)
         self.controller.reset_parameters(ctx.generator)
         self.controller_optimizer = torch.optim.Adam(
             self.controller.parameters(), lr=o.controller_lr, betas=(0.0, 0.999), eps=1e-3

@@ -1,8 +1,9 @@
 """GDAS (Dong & Yang, CVPR 2019) and GDAS-A (argmax instead of Gumbel sampling, no exploration).
 
-Per-edge logits alpha (6x5). Each step draws a cell with hard Gumbel-softmax: p = softmax((log_softmax(alpha)
-+ g) / tau), cell = argmax p, H = onehot - sg(p) + p; the supernet runs only the chosen op per edge, scaled by
-H, so the valid loss reaches alpha. tau falls linearly from tau_max to tau_min over the epochs.
+Per-edge logits alpha (edges x ops: 6x5 on NB201, 28x8 on DARTS). Each step draws a cell with hard
+Gumbel-softmax: p = softmax((log_softmax(alpha) + g) / tau), cell = argmax p, H = onehot - sg(p) + p; the
+supernet runs only the chosen op per edge, scaled by H, so the valid loss reaches alpha. tau falls linearly
+from tau_max to tau_min over the epochs. The answer is the space's derivation from alpha.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import torch.nn.functional as F
 from e2nas.searchers.base import Batch, SearchContext, SearcherOptions
 from e2nas.searchers.complement import SinglePathSearcher
 from e2nas.searchers.registry import register_searcher
-from e2nas.space.cell import NUM_EDGES, NUM_OPS, Cell
+from e2nas.spaces.base import Arch as Cell
 
 
 @dataclass
@@ -32,10 +33,12 @@ class GDAS(SinglePathSearcher):
     description = "GDAS: hard Gumbel-softmax straight-through over per-edge logits, tau 10 -> 0.1"
     Options = GDASOptions
     sample: ClassVar[bool] = True
+    spaces: ClassVar[tuple[str, ...]] = ("nb201", "darts")
     state_attrs: ClassVar[tuple[str, ...]] = SinglePathSearcher.state_attrs + ("alpha", "arch_optimizer", "tau")
 
     def setup(self, ctx: SearchContext) -> None:
-        init = self.options.init_std * torch.randn(NUM_EDGES, NUM_OPS, generator=ctx.generator)
+        self.space = ctx.space
+        init = self.options.init_std * torch.randn(ctx.space.num_edges, ctx.space.num_ops, generator=ctx.generator)
         self.alpha = init.to(ctx.device).requires_grad_(True)
         self.arch_optimizer = ctx.make_arch_optimizer([self.alpha])
         self.tau = self.options.tau_max
@@ -48,12 +51,12 @@ class GDAS(SinglePathSearcher):
         """(chosen cell, straight-through weights H) for one step."""
         logp = F.log_softmax(self.alpha, dim=-1)
         if self.sample:
-            u = torch.rand(NUM_EDGES, NUM_OPS, generator=ctx.generator).clamp_(1e-10, 1.0 - 1e-7)
+            u = torch.rand(self.alpha.shape, generator=ctx.generator).clamp_(1e-10, 1.0 - 1e-7)
             logp = logp + (-torch.log(-torch.log(u))).to(logp.device)
         p = F.softmax(logp / self.tau, dim=-1)
         idx = p.argmax(dim=-1)
-        H = F.one_hot(idx, NUM_OPS).to(p.dtype) - p.detach() + p
-        return Cell(tuple(int(i) for i in idx.tolist())), H
+        H = F.one_hot(idx, self.space.num_ops).to(p.dtype) - p.detach() + p
+        return self.space.arch(idx.tolist()), H
 
     def train_cell(self, ctx: SearchContext) -> Cell:
         with torch.no_grad():
@@ -72,7 +75,7 @@ class GDAS(SinglePathSearcher):
         return {"arch_loss": float(loss.detach()), "arch_acc": acc}
 
     def current_cell(self) -> Cell:
-        return Cell(tuple(int(i) for i in self.alpha.detach().argmax(dim=-1).tolist()))
+        return self.space.derive(self.alpha)
 
     def extra_log(self) -> dict[str, Any]:
         return {"tau": self.tau}

@@ -29,10 +29,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from e2nas.searchers.base import SearchContext, SearcherOptions, random_cell
+from e2nas.searchers.base import SearchContext, SearcherOptions
 from e2nas.searchers.complement import SinglePathSearcher
 from e2nas.searchers.registry import register_searcher
-from e2nas.space.cell import NUM_EDGES, NUM_OPS, Cell
+from e2nas.spaces.base import Arch as Cell
+from e2nas.spaces.base import SearchSpace
 
 
 @dataclass
@@ -55,15 +56,16 @@ class NAOOptions(SearcherOptions):
 class NAOModel(nn.Module):
     """Encoder (ops -> z), predictor (z -> accuracy in (0, 1)) and decoder (z -> op logits)."""
 
-    def __init__(self, hidden: int = 32, embed: int = 16) -> None:
+    def __init__(self, space: SearchSpace, hidden: int = 32, embed: int = 16) -> None:
         super().__init__()
-        self.tokens = nn.Embedding(NUM_OPS + 1, embed)  # the last row is the decoder's start token
+        self.num_edges, self.num_ops = space.num_edges, space.num_ops
+        self.tokens = nn.Embedding(self.num_ops + 1, embed)  # the last row is the decoder's start token
         self.encoder = nn.LSTM(embed, hidden, batch_first=True)
         # tanh, not ReLU: a ReLU MLP has flat regions where the embedding step finds no direction at all
         self.predictor = nn.Sequential(nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, 1))
         self.init_state = nn.Linear(hidden, hidden)
         self.decoder = nn.LSTM(embed + hidden, hidden, batch_first=True)
-        self.out = nn.Linear(hidden, NUM_OPS)
+        self.out = nn.Linear(hidden, self.num_ops)
 
     def reset_parameters(self, generator: torch.Generator, scale: float = 0.1) -> None:
         with torch.no_grad():
@@ -89,9 +91,9 @@ class NAOModel(nn.Module):
         B = z.shape[0]
         h0 = torch.tanh(self.init_state(z)).unsqueeze(0)
         state = (h0, torch.zeros_like(h0))
-        prev = torch.full((B,), NUM_OPS, dtype=torch.long)
+        prev = torch.full((B,), self.num_ops, dtype=torch.long)
         logits, fed = [], []
-        for e in range(NUM_EDGES):
+        for e in range(self.num_edges):
             lg, state = self._step(prev, z, state)
             prev = lg.argmax(-1) if ops is None else ops[:, e]
             logits.append(lg)
@@ -111,7 +113,7 @@ class NAOModel(nn.Module):
         """(joint loss, predictor MSE, reconstruction CE) on a batch of cells and their [0, 1] targets."""
         z = self.encode(ops)
         mse = F.mse_loss(self.predict(z), target)
-        ce = F.cross_entropy(self.decode_logits(z, ops).reshape(-1, NUM_OPS), ops.reshape(-1))
+        ce = F.cross_entropy(self.decode_logits(z, ops).reshape(-1, self.num_ops), ops.reshape(-1))
         return tradeoff * mse + (1.0 - tradeoff) * ce, float(mse.detach()), float(ce.detach())
 
     def ascend(self, z: torch.Tensor, eta: float) -> torch.Tensor:
@@ -143,12 +145,12 @@ class NAO(SinglePathSearcher):
 
     def setup(self, ctx: SearchContext) -> None:
         o = self.options
-        self.model = NAOModel(o.hidden, o.embed)
+        self.model = NAOModel(ctx.space, o.hidden, o.embed)
         self.model.reset_parameters(ctx.generator)
         self.model_optimizer = torch.optim.Adam(self.model.parameters(), lr=o.model_lr)
         pool: list[Cell] = []
         while len(pool) < max(o.pool_init, 1):
-            c = random_cell(ctx.generator)
+            c = ctx.space.random_arch(ctx.generator)
             if c not in pool:
                 pool.append(c)
         self.pool = pool
@@ -164,7 +166,7 @@ class NAO(SinglePathSearcher):
             k = int(torch.randint(0, len(self.pool), (), generator=ctx.generator))
             self.last_cell = self.pool[k]
         else:
-            self.last_cell = random_cell(ctx.generator)
+            self.last_cell = ctx.space.random_arch(ctx.generator)
         return self.last_cell
 
     # -- the NAO iteration ----------------------------------------------------------------------------
@@ -203,13 +205,13 @@ class NAO(SinglePathSearcher):
             if len(new) >= o.new_per_update:
                 break
             for row in self.model.decode(self.model.ascend(z, t * o.step_size)).tolist():
-                cell = Cell(tuple(row))
+                cell = ctx.space.arch(row)
                 if cell not in seen and len(new) < o.new_per_update:
                     seen.add(cell)
                     new.append(cell)
         fills = 0
         while len(new) < o.new_per_update:
-            cell = random_cell(ctx.generator)
+            cell = ctx.space.random_arch(ctx.generator)
             if cell not in seen:
                 seen.add(cell)
                 new.append(cell)

@@ -8,16 +8,16 @@ from typing import Any, ClassVar
 
 import torch
 
-from e2nas.searchers.base import SearchContext, SearcherOptions, random_cell
+from e2nas.searchers.base import SearchContext, SearcherOptions
 from e2nas.searchers.complement import SinglePathSearcher
 from e2nas.searchers.registry import register_searcher
-from e2nas.space.cell import NUM_EDGES, NUM_OPS, Cell
+from e2nas.spaces.base import Arch as Cell
 
 
 @dataclass
 class RandomNASOptions(SearcherOptions):
     candidates: int = 100  # random cells ranked at the end
-    # strict fairness (Chu et al. 2021, FairNAS): in every block of 5 steps each edge trains each of its 5 ops
+    # strict fairness (Chu et al. 2021, FairNAS): in every block of num_ops steps each edge trains each of its ops
     # exactly once (a fresh random permutation per edge and block), instead of independent uniform draws
     fair: bool = False
 
@@ -28,21 +28,25 @@ class RandomNAS(SinglePathSearcher):
     description = "RandomNAS/RSPS: uniform random cell per step; answer = best of 100 random cells on valid data"
     Options = RandomNASOptions
     needs_valid_batch = False
+    spaces: ClassVar[tuple[str, ...]] = ("nb201", "darts")
     state_attrs: ClassVar[tuple[str, ...]] = SinglePathSearcher.state_attrs + ("last_cell", "fair_block")
 
     def setup(self, ctx: SearchContext) -> None:
-        self.last_cell = random_cell(ctx.generator)
+        self.last_cell = ctx.space.random_arch(ctx.generator)
         self.final_info: dict[str, Any] = {}
         self.fair_block: list[list[int]] = []  # the cells still to train in the current fair block
 
     def train_cell(self, ctx: SearchContext) -> Cell:
         if self.options.fair:
+            sp = ctx.space
             if not self.fair_block:
-                perms = [torch.randperm(NUM_OPS, generator=ctx.generator).tolist() for _ in range(NUM_EDGES)]
-                self.fair_block = [[perms[e][k] for e in range(NUM_EDGES)] for k in range(NUM_OPS)]
-            self.last_cell = Cell(tuple(self.fair_block.pop(0)))
+                # ops per edge cycle through a random permutation; with fewer ops than the block length (5 in
+                # NB201, 8 in DARTS) the block is num_ops long
+                perms = [torch.randperm(sp.num_ops, generator=ctx.generator).tolist() for _ in range(sp.num_edges)]
+                self.fair_block = [[perms[e][k] for e in range(sp.num_edges)] for k in range(sp.num_ops)]
+            self.last_cell = sp.arch(self.fair_block.pop(0))
         else:
-            self.last_cell = random_cell(ctx.generator)
+            self.last_cell = ctx.space.random_arch(ctx.generator)
         return self.last_cell
 
     def current_cell(self) -> Cell:
@@ -52,7 +56,7 @@ class RandomNAS(SinglePathSearcher):
         n = self.options.candidates
         if n < 1:
             return self.last_cell
-        best, score = ctx.best_of([random_cell(ctx.generator) for _ in range(n)])
+        best, score = ctx.best_of([ctx.space.random_arch(ctx.generator) for _ in range(n)])
         self.final_info = {"candidates": n, **score}
         return best
 

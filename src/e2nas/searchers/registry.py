@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
 from typing import Any
 
 from e2nas.searchers.base import Searcher, SearcherError, SearcherOptions, parse_options
@@ -35,11 +36,10 @@ def _discover() -> None:
     if _discovered:
         return
     _discovered = True
-    import e2nas.searchers as pkg
-
-    for mod in pkgutil.iter_modules(pkg.__path__):
+    package = __name__.rpartition(".")[0]  # this module's package, found without importing it (no circle)
+    for mod in pkgutil.iter_modules([str(Path(__file__).parent)]):
         if mod.name not in _NOT_SEARCHERS and not mod.name.startswith("_"):
-            importlib.import_module(f"{pkg.__name__}.{mod.name}")
+            importlib.import_module(f"{package}.{mod.name}")
     try:
         from importlib.metadata import entry_points
 
@@ -55,6 +55,16 @@ def get_searcher_class(name: str) -> type[Searcher]:
         return _REGISTRY[name]
     except KeyError:
         raise SearcherError(f"unknown method {name!r}; known methods: {', '.join(sorted(_REGISTRY))}") from None
+
+
+def check_space(name: str, space: str) -> None:
+    """Raise :class:`SearcherError` (one line) if method ``name`` does not work on search space ``space``."""
+    cls = get_searcher_class(name)
+    if space not in cls.spaces:
+        raise SearcherError(
+            f"method {name!r} works on the {'/'.join(cls.spaces)} search space only, not {space!r}; "
+            f"see `e2nas methods` for the methods of each space"
+        )
 
 
 def list_searchers() -> dict[str, str]:

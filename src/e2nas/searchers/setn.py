@@ -16,10 +16,10 @@ from typing import Any, ClassVar
 import torch
 import torch.nn.functional as F
 
-from e2nas.searchers.base import SearchContext, random_cell
+from e2nas.searchers.base import SearchContext
 from e2nas.searchers.gdas import GDAS, GDASOptions
 from e2nas.searchers.registry import register_searcher
-from e2nas.space.cell import Cell
+from e2nas.spaces.base import Arch as Cell
 
 
 @dataclass
@@ -32,22 +32,23 @@ class SETN(GDAS):
     name = "setn"
     description = "SETN: uniform-sampling weights, Gumbel-ST template logits; answer = best sampled cell by valid loss"
     Options = SETNOptions
+    spaces: ClassVar[tuple[str, ...]] = ("nb201",)
     state_attrs: ClassVar[tuple[str, ...]] = GDAS.state_attrs + ("last_cell",)
 
     def setup(self, ctx: SearchContext) -> None:
         super().setup(ctx)
-        self.last_cell = random_cell(ctx.generator)
+        self.last_cell = ctx.space.random_arch(ctx.generator)
         self.final_info: dict[str, Any] = {}
 
     def train_cell(self, ctx: SearchContext) -> Cell:
-        self.last_cell = random_cell(ctx.generator)
+        self.last_cell = ctx.space.random_arch(ctx.generator)
         return self.last_cell
 
     def sample_cells(self, n: int, generator: torch.Generator) -> list[Cell]:
         """``n`` cells drawn from the template distribution softmax(alpha), edges independent."""
         p = F.softmax(self.alpha.detach().float().cpu(), dim=-1)
         idx = torch.multinomial(p, n, replacement=True, generator=generator)  # (edges, n)
-        return [Cell(tuple(int(o) for o in idx[:, k].tolist())) for k in range(n)]
+        return [self.space.arch(idx[:, k].tolist()) for k in range(n)]
 
     def final_cell(self, ctx: SearchContext) -> Cell:
         n = self.options.candidates

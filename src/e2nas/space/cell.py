@@ -10,23 +10,37 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
-OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
-NUM_OPS = len(OPS)
-#: index of the ``none`` op (an edge that carries nothing)
-NONE_OP = OPS.index("none")
-#: (to_node, from_node) per edge, in the official string order.
-EDGES: tuple[tuple[int, int], ...] = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
-NUM_EDGES = len(EDGES)
-NUM_NODES = 4
-NUM_CELLS = NUM_OPS**NUM_EDGES
+from e2nas.space.indexing import index_table, index_to_ops, ops_to_index
+from e2nas.space.layout import (
+    EDGES,
+    NONE_OP,
+    NUM_CELLS,
+    NUM_EDGES,
+    NUM_NODES,
+    NUM_OPS,
+    OPS,
+    ArchParseError,
+)
+
+__all__ = [
+    "EDGES",
+    "NONE_OP",
+    "NUM_CELLS",
+    "NUM_EDGES",
+    "NUM_NODES",
+    "NUM_OPS",
+    "OPS",
+    "STRING_FORMAT",
+    "ArchParseError",
+    "Cell",
+    "all_cells",
+    "all_cells_product",
+]
 
 STRING_FORMAT = "|op~0|+|op~0|op~1|+|op~0|op~1|op~2|"
 _OP_INDEX = {name: i for i, name in enumerate(OPS)}
-
-
-class ArchParseError(ValueError):
-    """A cell description (string, op list or index) that is not a valid NB201 cell."""
 
 
 @dataclass(frozen=True, order=True)
@@ -34,6 +48,8 @@ class Cell:
     """One NB201 cell, stored as the six op indices in edge order."""
 
     ops: tuple[int, ...]
+    #: ops per edge (the search-space interface's ``Arch.num_ops``)
+    num_ops: ClassVar[int] = NUM_OPS
 
     def __post_init__(self) -> None:
         ops = tuple(int(o) for o in self.ops)
@@ -103,6 +119,8 @@ class Cell:
                 return cls.from_index(int(v))
             if v.startswith("|"):
                 return cls.from_string(v)
+            if v.startswith("Genotype("):
+                raise ArchParseError("that is a DARTS genotype, not an NB201 cell; use --space darts")
             if v.startswith("[") or "," in v:
                 parts = [p.strip().strip("'\"") for p in v.strip("[]()").split(",") if p.strip()]
                 return cls.from_ops([int(p) if p.isdigit() else p for p in parts])
@@ -115,16 +133,12 @@ class Cell:
     @classmethod
     def from_index(cls, index: int) -> Cell:
         """The cell with this NB201 benchmark index (the benchmark's own order, not mixed radix)."""
-        from e2nas.space.indexing import index_to_ops
-
         return cls(index_to_ops(index))
 
     # -- views --------------------------------------------------------------------------------
     @property
     def index(self) -> int:
         """NB201 / NATS-tss benchmark index of this cell."""
-        from e2nas.space.indexing import ops_to_index
-
         return ops_to_index(self.ops)
 
     @property
@@ -173,8 +187,6 @@ class Cell:
 
 def all_cells() -> Iterator[Cell]:
     """All 15,625 cells in NB201 index order."""
-    from e2nas.space.indexing import index_table
-
     for ops in index_table():
         yield Cell(ops)
 

@@ -1,0 +1,109 @@
+"""The DARTS space as a plug-in (SPEC §11): 28 edge choices over eight ops, genotypes derived by DARTS' rule,
+the 8-cell search network and the 20-cell evaluation network. There is no benchmark, so no ground truth:
+a found genotype is judged by retraining it (``e2nas train``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from e2nas.nn.darts_network import DartsNetwork
+from e2nas.space.darts import NONE_OP, NUM_EDGES, OPS, DartsCell, Genotype, derive_genotype, parse_cell, random_cell
+from e2nas.space.layout import ArchParseError
+from e2nas.spaces.base import SearchSpace
+from e2nas.spaces.registry import register_space
+from e2nas.supernet.darts import DartsSupernet
+
+#: DARTS' search hyperparameters (Liu et al. 2019; SPEC §11) on top of every preset: plain momentum, wd 3e-4
+_DARTS_OPTIMISER = {"nesterov": False, "momentum": 0.9, "weight_decay": 3e-4, "lr": 0.025, "lr_min": 0.001}
+
+
+#: DARTS's retraining hyperparameters common to every train preset
+_DARTS_RECIPE: dict[str, Any] = {
+    "lr": 0.025,
+    "lr_min": 0.0,
+    "momentum": 0.9,
+    "nesterov": False,
+    "weight_decay": 3e-4,
+    "grad_clip": 5.0,
+    "auxiliary_weight": 0.4,
+    "drop_path": 0.2,
+    "cutout": 16,
+}
+
+
+@register_space
+class DARTSSpace(SearchSpace):
+    name = "darts"
+    description = "DARTS (Liu et al. 2019): normal + reduction cell, 4 nodes, 14 edges x 8 ops each; no ground truth"
+    ops: ClassVar[tuple[str, ...]] = OPS
+    num_edges = NUM_EDGES
+    none_op = NONE_OP
+    config_overrides: ClassVar[dict[str, dict[str, Any]]] = {
+        # 8 cells (N=2 normal cells per stage), C=16, 50 epochs, batch 64, CIFAR-10 train half / valid half
+        "paper": {**_DARTS_OPTIMISER, "dataset": "cifar10", "C": 16, "N": 2, "epochs": 50, "batch_size": 64},
+        "cpu": {**_DARTS_OPTIMISER, "C": 8, "N": 1, "epochs": 10, "batch_size": 32, "steps_per_epoch": 20},
+        "cpu-small": {**_DARTS_OPTIMISER, "C": 8, "N": 1, "epochs": 10, "batch_size": 32, "steps_per_epoch": 20},
+        "smoke": {
+            **_DARTS_OPTIMISER,
+            "C": 4,
+            "N": 1,
+            "epochs": 2,
+            "batch_size": 8,
+            "steps_per_epoch": 2,
+        },
+    }
+
+    # DARTS' CIFAR evaluation recipe (Liu et al. 2019): 20 cells, C=36, 600 epochs, batch 96, SGD 0.025 cosine,
+    # momentum 0.9, wd 3e-4, grad clip 5, cutout 16, auxiliary weight 0.4, drop-path 0.2
+    train_presets: ClassVar[dict[str, dict[str, Any]]] = {
+        "paper": {**_DARTS_RECIPE, "dataset": "cifar10", "C": 36, "N": 6, "epochs": 600, "batch_size": 96},
+        "cpu": {**_DARTS_RECIPE, "dataset": "embedded", "C": 8, "N": 1, "epochs": 10, "batch_size": 32},
+        "smoke": {
+            **_DARTS_RECIPE,
+            "dataset": "embedded",
+            "C": 4,
+            "N": 1,
+            "epochs": 2,
+            "batch_size": 8,
+            "test_images": 200,
+            "steps_per_epoch": 2,
+        },
+    }
+    # the auxiliary head pools 8x8 features: 32x32 images only
+    train_datasets: ClassVar[tuple[str, ...]] = ("embedded", "cifar10", "cifar100")
+
+    def arch(self, ops: Sequence[int]) -> DartsCell:
+        return DartsCell(tuple(int(o) for o in ops))
+
+    def parse(self, text: str) -> DartsCell:
+        return parse_cell(text)
+
+    def format(self, arch: DartsCell) -> str:
+        return self.validate(arch).to_string()
+
+    def validate(self, arch: object) -> DartsCell:
+        if not isinstance(arch, DartsCell):
+            raise ArchParseError(f"{arch} is not a DARTS architecture (an architecture of another search space?)")
+        return arch
+
+    def random_arch(self, generator: torch.Generator) -> DartsCell:
+        return random_cell(generator)
+
+    def derive(self, weights: torch.Tensor) -> DartsCell:
+        """DARTS' genotype rule (two strongest non-``none`` inputs per node, their strongest non-``none`` op)."""
+        return derive_genotype(weights).to_cell()
+
+    def supernet(self, C: int, N: int, num_classes: int, track_running_stats: bool = True) -> DartsSupernet:
+        return DartsSupernet(C, N, num_classes, track_running_stats)
+
+    def parse_network_arch(self, text: str) -> Genotype:
+        """The genotype exactly as written (pair order kept, a node may read one input twice)."""
+        return Genotype.parse(text)
+
+    def network(self, arch: Any, C: int = 36, N: int = 6, num_classes: int = 10, auxiliary: bool = True) -> nn.Module:
+        genotype = arch if isinstance(arch, Genotype) else self.validate(arch).genotype()
+        return DartsNetwork(genotype, C=C, N=N, num_classes=num_classes, auxiliary=auxiliary)

@@ -1,0 +1,97 @@
+"""NAS-Bench-201 as a plug-in: the six-edge cell of :mod:`e2nas.space`, its supernet, its discrete network
+and the bundled benchmark table as ground truth (SPEC §2-3)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from e2nas.benchmark import GroundTruth
+from e2nas.nn import NB201Network
+from e2nas.space.cell import NONE_OP, NUM_EDGES, NUM_OPS, OPS, ArchParseError, Cell
+from e2nas.spaces.base import SearchSpace, SpaceError
+from e2nas.spaces.registry import register_space
+from e2nas.supernet import Supernet
+
+#: NB201's retraining hyperparameters common to every train preset
+_NB201_RECIPE: dict[str, Any] = {
+    "lr_min": 0.0,
+    "momentum": 0.9,
+    "nesterov": True,
+    "weight_decay": 5e-4,
+    "grad_clip": 0.0,
+    "auxiliary_weight": 0.0,
+    "drop_path": 0.0,
+    "cutout": 0,
+}
+
+
+@register_space
+class NB201Space(SearchSpace):
+    name = "nb201"
+    description = "NAS-Bench-201: 4-node cell, 6 edges x 5 ops, 15,625 cells, judged by the bundled benchmark"
+    ops: ClassVar[tuple[str, ...]] = OPS
+    num_edges = NUM_EDGES
+    none_op = NONE_OP
+    judge_metric = "cifar10_valid"
+    # NB201's training recipe (Dong & Yang 2020): 200 epochs, batch 256, SGD nesterov 0.9, lr 0.1 cosine -> 0,
+    # wd 5e-4, random crop + flip, no gradient clipping
+    train_presets: ClassVar[dict[str, dict[str, Any]]] = {
+        "paper": {**_NB201_RECIPE, "dataset": "cifar10", "C": 16, "N": 5, "epochs": 200, "batch_size": 256, "lr": 0.1},
+        "cpu": {**_NB201_RECIPE, "dataset": "embedded", "C": 8, "N": 1, "epochs": 10, "batch_size": 64, "lr": 0.1},
+        "smoke": {
+            **_NB201_RECIPE,
+            "dataset": "embedded",
+            "C": 4,
+            "N": 1,
+            "epochs": 2,
+            "batch_size": 16,
+            "lr": 0.1,
+            "test_images": 200,
+            "steps_per_epoch": 3,
+        },
+    }
+    train_datasets: ClassVar[tuple[str, ...]] = ("embedded", "cifar10", "cifar100", "imagenet16-120")
+
+    def __init__(self) -> None:
+        self._gt: GroundTruth | None = None
+
+    def arch(self, ops: Sequence[int]) -> Cell:
+        return Cell(tuple(int(o) for o in ops))
+
+    def parse(self, text: str) -> Cell:
+        return Cell.parse(text)
+
+    def format(self, arch: Cell) -> str:
+        return arch.to_string()
+
+    def validate(self, arch: object) -> Cell:
+        if not isinstance(arch, Cell):
+            raise ArchParseError(f"{arch} is not an NB201 cell (an architecture of another search space?)")
+        return arch
+
+    def describe(self, arch: Cell) -> dict[str, Any]:
+        return {"index": arch.index}
+
+    def random_arch(self, generator: torch.Generator) -> Cell:
+        return Cell(tuple(int(o) for o in torch.randint(0, NUM_OPS, (NUM_EDGES,), generator=generator)))
+
+    def derive(self, weights: torch.Tensor) -> Cell:
+        """Per-edge argmax over all five ops, ``none`` included: how NB201 derives DARTS/GDAS cells."""
+        return Cell(tuple(int(i) for i in weights.detach().argmax(dim=-1).tolist()))
+
+    def supernet(self, C: int, N: int, num_classes: int, track_running_stats: bool = True) -> Supernet:
+        return Supernet(C, N, num_classes, track_running_stats)
+
+    def network(self, arch: Any, C: int, N: int, num_classes: int, auxiliary: bool = False) -> nn.Module:
+        if auxiliary:
+            raise SpaceError("the NB201 network has no auxiliary head; leave the auxiliary weight at 0")
+        return NB201Network(self.validate(arch), C=C, N=N, num_classes=num_classes)
+
+    def ground_truth(self) -> GroundTruth:
+        if self._gt is None:
+            self._gt = GroundTruth()
+        return self._gt
