@@ -82,3 +82,27 @@ def test_bootstrap_interval_is_wider_for_fewer_cells():
 
     assert width(20) > width(200) > 0
     assert not math.isnan(width(10))
+
+
+def test_batched_metrics_equal_scipy_and_the_point_metrics_on_resamples():
+    from scipy.stats import kendalltau, spearmanr
+
+    from e2nas.ranking.core import batch_metrics
+
+    rng = np.random.default_rng(1)
+    n = 30
+    acc = np.round(rng.normal(50, 5, n))  # rounded: ties, as accuracies on 2,000 images have
+    gt = rng.normal(85, 3, n)
+    loss = rng.normal(1.5, 0.1, n)
+    convs = rng.integers(0, 7, n).astype(float)
+    idx = rng.integers(0, n, (20, n))
+    b = batch_metrics(acc[idx], loss[idx], gt[idx], convs[idx])
+    for r in range(20):
+        i = idx[r]
+        p = point_metrics(acc[i], loss[i], gt[i], convs[i])
+        assert b["kendall_tau"][r] == pytest.approx(kendalltau(acc[i], gt[i]).statistic)
+        assert b["spearman"][r] == pytest.approx(spearmanr(acc[i], gt[i]).statistic)
+        for k in ("kendall_tau", "spearman", "top1_gt", "top5_gt", "tau_conv_ops", "kendall_tau_loss"):
+            assert b[k][r] == pytest.approx(p[k]), k
+    constant = batch_metrics(np.ones((2, 5)), np.zeros((2, 5)), np.arange(10.0).reshape(2, 5), np.ones((2, 5)))
+    assert constant["kendall_tau"].tolist() == [0.0, 0.0] and constant["spearman"].tolist() == [0.0, 0.0]
