@@ -312,6 +312,12 @@ def _expand(data: dict[str, Any], where: str) -> tuple[list[RunSpec], list[str],
 
 
 def load_sweep(path: str | Path) -> Sweep:
+    """Read, validate and expand a sweep file."""
+    return parse_sweep(read_sweep_file(path), str(path))
+
+
+def read_sweep_file(path: str | Path) -> Any:
+    """The parsed YAML of a sweep file, not yet validated (callers may change a field first: the preset)."""
     p = Path(path)
     if not p.is_file():
         raise SweepError(f"sweep file {p} not found")
@@ -325,7 +331,7 @@ def load_sweep(path: str | Path) -> Sweep:
         mark = getattr(err, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""
         raise SweepError(f"{p}: not valid YAML{at}: {getattr(err, 'problem', err)}") from None
-    return parse_sweep(data, str(p))
+    return data
 
 
 # -- running -----------------------------------------------------------------------------------------------
