@@ -184,7 +184,8 @@ def table1(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
     rows = []
     for g in sorted(groups, key=key):
         rows.append(
-            [Cell(_label(g, method_name(g))), Cell(str(g["n"]), g["n"]), Cell(str(g["epochs"]), g["epochs"])]
+            [Cell(_label(g, method_name(g), epochs=False)), Cell(str(g["n"]), g["n"])]
+            + [Cell(str(g["epochs"]), g["epochs"])]
             + [_stat(g["final"][c], st) for c in cols]
             + [_tau(g, st), _time(g, st)]
         )
@@ -334,11 +335,13 @@ def fig1b(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:  #
     return Table("fig1b", "Fig. 1(b): multi-model forgetting with and without L_c", header, rows, [], notes)
 
 
-def _label(g: dict[str, Any], name: str, skip: tuple[str, ...] = ("variant",)) -> str:
-    """The paper name plus what else tells this group apart (changed options, preset, ...), from its label."""
+def _label(g: dict[str, Any], name: str, skip: tuple[str, ...] = ("variant",), epochs: bool = True) -> str:
+    """The paper name plus what else tells this group apart (changed options, preset, ...), from its label;
+    ``skip``: options, and ``epochs=False``: the epochs, that the layout shows in columns of their own."""
     label = g["label"]
     extra = label[label.index("(") + 1 : -1].split(", ") if label.endswith(")") and "(" in label else []
     extra = [e for e in extra if not e.startswith(tuple(f"{k}=" for k in skip)) and not e.startswith("ε=")]
+    extra = [e for e in extra if epochs or e != f"{g['epochs']} ep"]
     return name + (f" [{', '.join(extra)}]" if extra else "")
 
 
