@@ -18,11 +18,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from e2nas.benchmark import PAPER_COLUMNS
+from e2nas.experiments.paper.table import LATEX, MARKDOWN, Entry, Style, Table, to_latex, to_markdown
 from e2nas.experiments.report import (
     COLUMN_TITLES,
     PUBLISHED,
@@ -59,60 +59,16 @@ PUBLISHED_FOR: dict[str, str] = {
 }
 
 
-@dataclass
-class Cell:
-    """One table cell: its text, and the number(s) behind it for JSON."""
-
-    text: str
-    value: Any = None
+def _stat(s: dict[str, Any], st: Style, digits: int = 2) -> Entry:
+    return Entry(fmt_stat(s, digits, st.pm, st.dash), {k: s[k] for k in ("mean", "std", "n")})
 
 
-@dataclass
-class Table:
-    """A layout's result: a title, a header, rows of cells, reference rows (optimum, published) and notes."""
-
-    layout: str
-    title: str
-    header: list[str]
-    rows: list[list[Cell]]
-    reference: list[list[Cell]]
-    notes: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        def row(r: list[Cell]) -> dict[str, Any]:
-            return {h: (c.value if c.value is not None else c.text) for h, c in zip(self.header, r, strict=False)}
-
-        return {
-            "layout": self.layout,
-            "title": self.title,
-            "header": self.header,
-            "rows": [row(r) for r in self.rows],
-            "reference": [row(r) for r in self.reference],
-            "notes": self.notes,
-        }
-
-
-@dataclass(frozen=True)
-class Style:
-    """How numbers print: ± and the placeholder for undefined values (Markdown or LaTeX)."""
-
-    pm: str = " ± "
-    dash: str = "–"
-
-
-MARKDOWN, LATEX = Style(), Style(r" $\pm$ ", "--")
-
-
-def _stat(s: dict[str, Any], st: Style, digits: int = 2) -> Cell:
-    return Cell(fmt_stat(s, digits, st.pm, st.dash), {k: s[k] for k in ("mean", "std", "n")})
-
-
-def _tau(g: dict[str, Any], st: Style) -> Cell:
+def _tau(g: dict[str, Any], st: Style) -> Entry:
     vals = [v for v in g["kendall_tau"]["values"] if not math.isnan(v)]
-    return Cell(fmt_tau(g["kendall_tau"], st.pm, st.dash), stats(vals) if vals else None)
+    return Entry(fmt_tau(g["kendall_tau"], st.pm, st.dash), stats(vals) if vals else None)
 
 
-def _time(g: dict[str, Any], st: Style) -> Cell:
+def _time(g: dict[str, Any], st: Style) -> Entry:
     return _stat(g["search_time_s"], st, 0)
 
 
@@ -150,13 +106,13 @@ def _optimum_and_published(columns: list[str], names: list[str], published: bool
     from e2nas.benchmark import GroundTruth
 
     gt = GroundTruth()
-    ref = [[Cell("NB201 optimum")] + [Cell(st.dash)] * pad]
-    ref[0] += [Cell(f"{gt.best(c)[1]:.2f}", gt.best(c)[1]) if c else Cell(st.dash) for c in columns]
+    ref = [[Entry("NB201 optimum")] + [Entry(st.dash)] * pad]
+    ref[0] += [Entry(f"{gt.best(c)[1]:.2f}", gt.best(c)[1]) if c else Entry(st.dash) for c in columns]
     if published:
         for name in names:
             vals = dict(zip(PAPER_COLUMNS, PUBLISHED[name], strict=True))
-            row = [Cell(name + " †")] + [Cell(st.dash)] * pad
-            row += [Cell(f"{vals[c]:.2f}", vals[c]) if c in vals else Cell(st.dash) for c in columns]
+            row = [Entry(name + " †")] + [Entry(st.dash)] * pad
+            row += [Entry(f"{vals[c]:.2f}", vals[c]) if c in vals else Entry(st.dash) for c in columns]
             ref.append(row)
     return ref
 
@@ -184,8 +140,8 @@ def table1(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
     rows = []
     for g in sorted(groups, key=key):
         rows.append(
-            [Cell(_label(g, method_name(g), epochs=False)), Cell(str(g["n"]), g["n"])]
-            + [Cell(str(g["epochs"]), g["epochs"])]
+            [Entry(_label(g, method_name(g), epochs=False)), Entry(str(g["n"]), g["n"])]
+            + [Entry(str(g["epochs"]), g["epochs"])]
             + [_stat(g["final"][c], st) for c in cols]
             + [_tau(g, st), _time(g, st)]
         )
@@ -222,10 +178,10 @@ def table2(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
         gamma = option(g, "gamma") if g["method"] == "e2nas" else None
         rows.append(
             [
-                Cell(_label(g, method_name(g), skip=("gamma",))),
-                Cell(st.dash if gamma is None else str(gamma), gamma),
-                Cell(f"{g['epsilon']:g}", g["epsilon"]),
-                Cell(str(g["n"]), g["n"]),
+                Entry(_label(g, method_name(g), skip=("gamma",))),
+                Entry(st.dash if gamma is None else str(gamma), gamma),
+                Entry(f"{g['epsilon']:g}", g["epsilon"]),
+                Entry(str(g["n"]), g["n"]),
                 _stat(g["final"]["cifar10_test_v10"], st),
                 _stat(g["best"]["cifar10_test_v10"], st),
                 _stat(g["final"]["cifar100_test"], st),
@@ -275,9 +231,9 @@ def fig1a(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:  #
 
     rows = [
         [
-            Cell(_label(g, method_name(g))),
-            Cell(f"{g['epsilon']:g}", g["epsilon"]),
-            Cell(str(g["n"]), g["n"]),
+            Entry(_label(g, method_name(g))),
+            Entry(f"{g['epsilon']:g}", g["epsilon"]),
+            Entry(str(g["n"]), g["n"]),
             _stat(g["final"]["cifar10_valid"], st),
             _stat(g["final"]["cifar10_test_v10"], st),
             _tau(g, st),
@@ -303,9 +259,9 @@ def fig1b(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:  #
         f = g.get("forgetting") or {}
         rows.append(
             [
-                Cell(_label(g, method_name(g))),
-                Cell(f"{g['epsilon']:g}", g["epsilon"]),
-                Cell(str(g["n"]), g["n"]),
+                Entry(_label(g, method_name(g))),
+                Entry(f"{g['epsilon']:g}", g["epsilon"]),
+                Entry(str(g["n"]), g["n"]),
                 _stat(f.get("cells", stats([])), st, 1),
                 _stat(f.get("first", stats([])), st),
                 _stat(f.get("last", stats([])), st),
@@ -410,37 +366,7 @@ def render_layout(data: dict[str, Any], fmt: str = "markdown") -> str:
         table = build(data["groups"], data["published"], MARKDOWN)
         return json.dumps({**data, "table": table.to_dict()}, indent=2) + "\n"
     if fmt == "latex":
-        return _latex(build(data["groups"], data["published"], LATEX), data["warnings"])
+        return to_latex(build(data["groups"], data["published"], LATEX), data["warnings"])
     if fmt == "markdown":
-        return _markdown(build(data["groups"], data["published"], MARKDOWN), data["warnings"])
+        return to_markdown(build(data["groups"], data["published"], MARKDOWN), data["warnings"])
     raise ReportError(f"unknown format {fmt!r}; choose one of markdown, json, latex")
-
-
-def _markdown(t: Table, warnings: list[str]) -> str:
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(cells + [""] * (len(t.header) - len(cells))) + " |"
-
-    out = [f"## {t.title}", "", line(t.header), "|" + "|".join(["---"] + ["---:"] * (len(t.header) - 1)) + "|"]
-    out += [line([c.text for c in r]) for r in t.rows + t.reference]
-    out += [""] + [f"- {n}" for n in t.notes] + [f"- warning: {w}" for w in warnings]
-    return "\n".join(out) + "\n"
-
-
-def _tex(s: str) -> str:
-    from e2nas.experiments.report import _tex as escape
-
-    return escape(s).replace("τ", r"$\tau$").replace("γ", r"$\gamma$").replace("⚠", r"$^\ast$")
-
-
-def _latex(t: Table, warnings: list[str]) -> str:
-    def line(cells: list[str]) -> str:
-        return " & ".join(cells + [""] * (len(t.header) - len(cells))) + r" \\"
-
-    out = [r"\begin{table}[t]", r"\centering", rf"\caption{{{_tex(t.title)}}}"]
-    out += [rf"\begin{{tabular}}{{l{'r' * (len(t.header) - 1)}}}", r"\toprule", line([_tex(h) for h in t.header])]
-    out += [r"\midrule"] + [line([_tex(r[0].text)] + [c.text for c in r[1:]]) for r in t.rows]
-    if t.reference:
-        out += [r"\midrule"] + [line([_tex(r[0].text)] + [c.text for c in r[1:]]) for r in t.reference]
-    out += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
-    out += [f"% {_tex(n)}" for n in t.notes + [f"warning: {w}" for w in warnings]]
-    return "\n".join(out) + "\n"
