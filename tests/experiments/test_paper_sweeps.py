@@ -88,6 +88,10 @@ def test_plan_trims_seeds_and_rejects_bad_input(tmp_path):
     exps = plan(SWEEPS, "smoke", ["fig1b"], [0], tmp_path)
     assert [e.name for e in exps] == ["fig1b"] and {r.seed for r in exps[0].sweep.runs} == {0}
     assert exps[0].runs_dir == tmp_path / "fig1b"
+    # --data-dir reaches every run, include blocks too, and does not rename runs (paper reads CIFAR-10 from it)
+    paper = plan(SWEEPS, "paper", ["table2"], None, None, tmp_path)[0].sweep.runs
+    assert {dict(r.overrides)["data_dir"] for r in paper} == {str(tmp_path)}
+    assert [r.name for r in paper] == [r.name for r in load("table2", "paper").runs]
     with pytest.raises(SweepError, match="unknown experiment 'table3'"):
         plan(SWEEPS, None, ["table3"])
     with pytest.raises(SweepError, match="not found"):

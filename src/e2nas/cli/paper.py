@@ -78,6 +78,7 @@ def reproduce(
     out: Path = typer.Option(None, "--out", "-o", help="reports and figures [default: docs/results/<preset>]"),
     runs: Path = typer.Option(None, "--runs", help="run directories go to RUNS/<experiment> [default: the files' out]"),
     sweeps: Path = typer.Option(Path("sweeps/paper"), "--sweeps", help="directory of the sweep files"),
+    data_dir: Path = typer.Option(None, "--data-dir", help="dataset directory for every run (paper: CIFAR-10)"),
     seeds: str = typer.Option(None, "--seeds", help="only these seeds, e.g. 0 or 0,1 (run a long grid in parts)"),
     workers: int = typer.Option(2, "--workers", "-w", help="runs at the same time"),
     threads: int = typer.Option(None, "--threads", help="torch threads per run (default: cores // workers)"),
@@ -97,7 +98,7 @@ def reproduce(
     if workers < 1:
         fail(f"--workers must be >= 1, got {workers}")
     try:
-        experiments = plan(sweeps, preset, only, seed_list, runs)
+        experiments = plan(sweeps, preset, only, seed_list, runs, data_dir)
     except SweepError as err:
         fail(str(err))
     if dry_run:

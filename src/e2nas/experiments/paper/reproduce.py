@@ -33,14 +33,23 @@ class Experiment:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def with_preset(data: Any, preset: str | None) -> Any:
-    """The sweep mapping with ``preset`` in place of the file's (also in its include blocks)."""
-    if preset is None or not isinstance(data, dict):
+def with_preset(data: Any, preset: str | None, data_dir: str | None = None) -> Any:
+    """The sweep mapping with ``preset`` in place of the file's (also in its include blocks) and, with
+    ``data_dir``, that data directory for every run (``paper`` reads CIFAR-10 from one; not part of run names)."""
+    if not isinstance(data, dict):
         return data
-    out = {**data, "preset": preset}
-    if isinstance(data.get("include"), list):
-        blocks = data["include"]
-        out["include"] = [{**b, "preset": preset} if isinstance(b, dict) and "preset" in b else b for b in blocks]
+    out = dict(data)
+    if preset is not None:
+        out["preset"] = preset
+    blocks = [dict(b) if isinstance(b, dict) else b for b in data.get("include") or []]
+    for b in blocks:
+        if isinstance(b, dict) and "preset" in b and preset is not None:
+            b["preset"] = preset
+    if data_dir is not None:
+        for m in [out, *(b for b in blocks if isinstance(b, dict) and "overrides" in b)]:
+            m["overrides"] = {**(m.get("overrides") or {}), "data_dir": str(data_dir)}
+    if "include" in data:
+        out["include"] = blocks if isinstance(data["include"], list) else data["include"]
     return out
 
 
@@ -50,6 +59,7 @@ def plan(
     only: list[str] | None = None,
     seeds: list[int] | None = None,
     runs_root: str | Path | None = None,
+    data_dir: str | Path | None = None,
 ) -> list[Experiment]:
     """The experiments to run, validated (every run's config is built); raises SweepError on bad input."""
     chosen = list(only) if only else list(EXPERIMENTS)
@@ -65,7 +75,7 @@ def plan(
     out = []
     for name in chosen:
         path = root / f"{name}.yaml"
-        sweep = parse_sweep(with_preset(read_sweep_file(path), preset), str(path))
+        sweep = parse_sweep(with_preset(read_sweep_file(path), preset, data_dir), str(path))
         if seeds is not None:
             sweep.runs = [r for r in sweep.runs if r.seed in seeds]
             if not sweep.runs:
