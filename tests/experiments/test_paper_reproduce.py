@@ -141,10 +141,12 @@ def test_bad_input_is_one_line_exit_2(tmp_path):
         (["reproduce", "--seeds", "x"], "--seeds must be comma-separated integers"),
         (["reproduce", "--sweeps", str(SWEEPS), "--preset", "huge"], "unknown preset 'huge'"),
         (["report", str(tmp_path), "--layout", "table9"], "unknown layout 'table9'"),
-        (["report", str(tmp_path), "--layout", "auto"], "found no sweep summary"),
         (["report", str(tmp_path), "--layout", "table1"], "no runs (results.json) found"),
     ]:
         res = runner.invoke(app, args)
         assert res.exit_code == 2, (args, res.output)
         lines = res.output.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and msg in lines[0], res.output
+    # auto without a paper sweep under the DIRs is the default report
+    res = runner.invoke(app, ["report", str(tmp_path), "--layout", "auto"])
+    assert res.exit_code == 2 and "no runs (results.json) found" in res.output

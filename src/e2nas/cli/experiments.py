@@ -105,6 +105,12 @@ def report(
         fail("choose one of --json, --markdown, --latex")
     fmt = chosen[0] if chosen else "markdown"
     plot_dir = plots_dir if plots_dir else (out.parent if out and plots else None)
+    if layout == "auto":
+        from e2nas.experiments.paper.reproduce import sweep_sections
+
+        if not sweep_sections(list(dirs)):
+            typer.echo("note: no sweep of sweeps/paper/ wrote these runs; the default report follows", err=True)
+            layout = "default"
     if layout != "default":
         from e2nas.cli.paper import report_layout
 

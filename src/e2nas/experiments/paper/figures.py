@@ -45,7 +45,9 @@ def plot_epsilon(groups: list[Group], path: Path, metric: str = "cifar10_test_v1
     ax_tau.set_ylabel("Kendall τ of the final supernet (vs NB201 C10 valid)")
     ax_tau.set_title("Supernet ranking quality of the same runs\n(mean ± sample std over seeds)")
     ax_tau.grid(alpha=0.3)
-    fig.suptitle("Fig. 1(a): the complementation loss L_c for RandomNAS, GDAS and E²NAS")
+    if not any(p[2]["n"] for points in lines.values() for p in points):
+        ax_tau.text(0.5, 0.5, "no run recorded its supernet τ\n(results.json ranking)", ha="center", va="center")
+    fig.suptitle("Fig. 1(a): the complementation loss L_c, final cell and supernet against its weight ε")
     return _finish(fig, ax, path)
 
 
