@@ -1,7 +1,8 @@
 """Image folders as datasets: the ImageFolder layout (``ROOT/train/<class>/*.jpg|png``, optional ``ROOT/val/``),
 read from a directory or straight from a ZIP archive of one, decoded with Pillow and optionally resized.
 
-Images are stored with the classes interleaved (see ``_interleaved``). Without a ``val/`` folder the training images are split deterministically and class-balanced: within each class,
+Images are stored with the classes interleaved (see ``_interleaved``). Without a ``val/`` folder the training
+images are split deterministically and class-balanced: within each class,
 files sorted by name, even positions form the search-train half and odd positions the search-valid half (the
 nearest equivalent of NB201's 25k/25k ``cifar10-valid`` split for the 50k CIFAR-10 training images). Subsets of
 either half take the first images of every class, so a smaller subset is always contained in a larger one.
