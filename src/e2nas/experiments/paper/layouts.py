@@ -140,7 +140,7 @@ def table1(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
     rows = []
     for g in sorted(groups, key=key):
         rows.append(
-            [Entry(_label(g, method_name(g), epochs=False)), Entry(str(g["n"]), g["n"])]
+            [Entry(_label(g, method_name(g), epochs=False) + _unusual_eps(g)), Entry(str(g["n"]), g["n"])]
             + [Entry(str(g["epochs"]), g["epochs"])]
             + [_stat(g["final"][c], st) for c in cols]
             + [_tau(g, st), _time(g, st)]
@@ -299,6 +299,17 @@ def _label(g: dict[str, Any], name: str, skip: tuple[str, ...] = ("variant",), e
     extra = [e for e in extra if not e.startswith(tuple(f"{k}=" for k in skip)) and not e.startswith("ε=")]
     extra = [e for e in extra if epochs or e != f"{g['epochs']} ep"]
     return name + (f" [{', '.join(extra)}]" if extra else "")
+
+
+def _unusual_eps(g: dict[str, Any]) -> str:
+    """' (ε=x)' where a group's ε is not its method's default (Table 1 has no ε column), else ''."""
+    from e2nas.searchers import SearcherError, get_searcher_class
+
+    try:
+        default = get_searcher_class(g["method"]).default_epsilon
+    except SearcherError:
+        default = 0.0
+    return "" if g["epsilon"] == default else f" (ε={g['epsilon']:g})"
 
 
 def forgetting_stats(group: Group) -> dict[str, Any] | None:
