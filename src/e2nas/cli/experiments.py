@@ -90,6 +90,12 @@ def report(
     published: bool = typer.Option(False, "--published", help="add the published NB201 numbers as reference rows"),
     latent_map: bool = typer.Option(True, "--latent-map/--no-latent-map", help="draw the D-VAE latent map"),
     per_dir: bool = typer.Option(False, "--per-dir", help="never group runs found under different DIRs"),
+    layout: str = typer.Option(
+        "default",
+        "--layout",
+        help="default (Table 1 + Table 2 of every group) | table1 | table2 | fig1a | fig1b (the paper's layout) | "
+        "auto (the layout of each sweeps/paper/ sweep found under DIRS, else default)",
+    ),
 ) -> None:
     """Paper-format tables (Table 1: final cell; Table 2: final vs best during search) and plots from runs."""
     from e2nas.experiments.report import ReportError, build_report
@@ -98,11 +104,22 @@ def report(
     if len(chosen) > 1:
         fail("choose one of --json, --markdown, --latex")
     fmt = chosen[0] if chosen else "markdown"
+    plot_dir = plots_dir if plots_dir else (out.parent if out and plots else None)
+    if layout == "auto":
+        from e2nas.experiments.paper.reproduce import sweep_sections
+
+        if not sweep_sections(list(dirs)):
+            typer.echo("note: no sweep of sweeps/paper/ wrote these runs; the default report follows", err=True)
+            layout = "default"
+    if layout != "default":
+        from e2nas.cli.paper import report_layout
+
+        report_layout(layout, list(dirs), fmt, out, plot_dir, published, per_dir)
+        return
     try:
         rep = build_report(list(dirs), published=published, per_dir=per_dir)
     except ReportError as err:
         fail(str(err))
-    plot_dir = plots_dir if plots_dir else (out.parent if out and plots else None)
     text = _render_with_plots(rep, fmt, out, plot_dir, latent_map, list(dirs), per_dir)
     if out is None:
         typer.echo(text, nl=False)

@@ -7,6 +7,7 @@ import typer
 from e2nas.cli.arch import arch, space_app
 from e2nas.cli.common import file_errors_as_one_line
 from e2nas.cli.experiments import report, sweep
+from e2nas.cli.paper import reproduce
 from e2nas.cli.rank import rank
 from e2nas.cli.search import methods, search
 from e2nas.cli.train import train
@@ -28,6 +29,7 @@ app.command("train")(file_errors_as_one_line(train))
 app.add_typer(vae_app, name="vae")
 app.command("sweep")(file_errors_as_one_line(sweep))
 app.command("report")(file_errors_as_one_line(report))
+app.command("reproduce")(file_errors_as_one_line(reproduce))
 
 
 if __name__ == "__main__":  # pragma: no cover

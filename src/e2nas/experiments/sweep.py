@@ -34,8 +34,25 @@ def summary_path(root: Path, name: str) -> Path:
 ERROR = "error.json"
 RUN_SPEC = "sweep_run.json"
 #: top-level keys of a sweep file
-KEYS = ("name", "out", "method", "seed", "preset", "dataset", "epsilon", "options", "overrides", "monitors")
+KEYS = (
+    "name",
+    "out",
+    "method",
+    "seed",
+    "preset",
+    "dataset",
+    "epsilon",
+    "options",
+    "overrides",
+    "method_overrides",
+    "monitors",
+    "include",
+)
+#: keys an ``include`` block may set (the rest of a block comes from the top level)
+BLOCK_KEYS = tuple(k for k in KEYS if k not in ("name", "out", "include"))
 ENGINES = ("local", "ray")
+#: the one placeholder an ``out`` path may hold: the sweep's (single) preset
+PRESET_FIELD = "{preset}"
 
 
 class SweepError(ValueError):
@@ -163,28 +180,73 @@ def _grid(mapping: dict[str, Any], where: str) -> list[tuple[tuple[str, Any], ..
 
 def parse_sweep(data: Any, source: str | None = None) -> Sweep:
     """Validate a sweep mapping (the parsed YAML) and expand it into runs; every run's config is built here,
-    so a bad method, option or config field fails before anything runs."""
-    from e2nas.engine import DEFAULT_PRESET, ConfigError
-    from e2nas.experiments.monitors import MonitorError, build_monitors
-    from e2nas.searchers import SearcherError, create_searcher, get_searcher_class, list_searchers
+    so a bad method, option or config field fails before anything runs.
 
+    ``include`` is a list of blocks, each a grid of its own whose missing keys come from the top level (top-level
+    ``options`` and ``method_overrides`` only for the block's methods): the sweep runs the union, once each."""
     where = source or "sweep"
     if not isinstance(data, dict):
         raise SweepError(f"{where}: a sweep file must be a YAML mapping with keys {', '.join(KEYS)}")
-    for k in data:
-        if k not in KEYS:
-            near = difflib.get_close_matches(str(k), KEYS, n=1)
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
-            raise SweepError(f"{where}: unknown key {k!r}{hint}; allowed: {', '.join(KEYS)}")
-    if "method" not in data:
-        raise SweepError(f"{where}: 'method' is required (a name, a list of names, or 'all')")
+    _check_keys(data, KEYS, where)
     name = data.get("name") or (Path(source).stem if source else "sweep")
     if not isinstance(name, str):
         raise SweepError(f"{where}: 'name' must be a string")
     out = data.get("out") or f"runs/{name}"
     if not isinstance(out, str):
         raise SweepError(f"{where}: 'out' must be a path string")
+    blocks = data.get("include") or []
+    if not isinstance(blocks, list) or not all(isinstance(b, dict) and b for b in blocks):
+        raise SweepError(f"{where}: 'include' must be a list of non-empty mappings (each a grid of its own)")
+    top = {k: v for k, v in data.items() if k in BLOCK_KEYS}
+    runs, dropped, seeds = _expand(top, where)
+    for i, block in enumerate(blocks):
+        at = f"{where}: include[{i}]"
+        _check_keys(block, BLOCK_KEYS, at)
+        b_runs, b_dropped, b_seeds = _expand(_inherit(top, block), at)
+        known = {r.name for r in runs}
+        runs += [r for r in b_runs if r.name not in known]
+        dropped += b_dropped
+        seeds += [s for s in b_seeds if s not in seeds]
+    # seed-major order: a sweep stopped half-way has every setting for the first seeds, not all seeds of a few
+    rank = {sd: i for i, sd in enumerate(seeds)}
+    runs.sort(key=lambda r: rank[r.seed])
+    if PRESET_FIELD in out:  # `out: runs/{preset}/table1`: switching the preset also switches the directory
+        used = sorted({r.preset for r in runs})
+        if len(used) != 1:
+            raise SweepError(f"{where}: 'out' uses {PRESET_FIELD} but the sweep has presets {', '.join(used)}")
+        out = out.replace(PRESET_FIELD, used[0])
+    return Sweep(name=name, out=out, runs=runs, dropped=sorted(set(dropped)), source=source)
 
+
+def _check_keys(data: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    for k in data:
+        if k not in allowed:
+            near = difflib.get_close_matches(str(k), allowed, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise SweepError(f"{where}: unknown key {k!r}{hint}; allowed: {', '.join(allowed)}")
+
+
+def _inherit(top: dict[str, Any], block: dict[str, Any]) -> dict[str, Any]:
+    """An include block with its missing keys taken from the top level; per-method mappings of the top level
+    are kept only for the block's own methods (its method list may be shorter)."""
+    merged = {**top, **block}
+    methods = block.get("method", top.get("method"))
+    names = set(methods) if isinstance(methods, list) else {methods}
+    for key in ("options", "method_overrides"):
+        if key not in block and isinstance(top.get(key), dict) and "all" not in names:
+            merged[key] = {m: v for m, v in top[key].items() if m in names}
+    return merged
+
+
+def _expand(data: dict[str, Any], where: str) -> tuple[list[RunSpec], list[str], list[int]]:
+    """One grid (the top level or an include block) -> (runs, dropped grid points, seeds in file order)."""
+    from e2nas.engine import DEFAULT_PRESET, ConfigError
+    from e2nas.experiments.method_overrides import MethodOverrideError, check_method_overrides, resolve
+    from e2nas.experiments.monitors import MonitorError, build_monitors
+    from e2nas.searchers import SearcherError, create_searcher, get_searcher_class, list_searchers
+
+    if "method" not in data:
+        raise SweepError(f"{where}: 'method' is required (a name, a list of names, or 'all')")
     methods = data["method"]
     if methods == "all" or methods == ["all"]:
         methods = list(list_searchers())
@@ -209,6 +271,10 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
         if m not in methods:
             raise SweepError(f"{where}: options given for {m!r}, which is not in this sweep's methods")
     overrides = _grid(data.get("overrides") or {}, "overrides")
+    try:
+        per_method = check_method_overrides(data.get("method_overrides"), methods, where)
+    except MethodOverrideError as err:
+        raise SweepError(str(err)) from None
     monitors_spec = data.get("monitors") or {}
     try:
         build_monitors(monitors_spec)
@@ -222,31 +288,36 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
     for m in methods:
         cls = get_searcher_class(m)
         opt_grid = _grid(options.get(m) or {}, f"options.{m}")
+        own_grid = _grid(per_method.get(m) or {}, f"method_overrides.{m}")
         for opts in opt_grid:
             try:
                 parsed = create_searcher(m, dict(opts) or None, 0.0).options
             except SearcherError as err:
                 raise SweepError(f"{where}: options.{m}: {err}") from None
             opts = tuple((k, getattr(parsed, k)) for k, _ in opts)  # typed values: 5 and 5.0 name one run
-            for preset, ds, eps, ov, seed in itertools.product(presets, datasets, epsilons, overrides, seeds):
+            grid = itertools.product(presets, datasets, epsilons, overrides, own_grid, seeds)
+            for preset, ds, eps, ov, own, seed in grid:
                 if eps and not cls.supports_epsilon:
                     dropped.append(f"{m} eps={_fmt(eps)}: {m} does not support complementation (epsilon must be 0)")
                     continue
-                spec = RunSpec(m, int(seed), preset, ds, eps, opts, ov, monitors)
                 try:
+                    spec = RunSpec(m, int(seed), preset, ds, eps, opts, resolve(preset, ov, own), monitors)
                     run_name = spec.name
                 except (ConfigError, SearcherError) as err:
                     raise SweepError(f"{where}: run {m} seed {seed}: {err}") from None
                 if run_name not in seen:
                     seen.add(run_name)
                     runs.append(spec)
-    # seed-major order: a sweep stopped half-way has every setting for the first seeds, not all seeds of a few
-    rank = {sd: i for i, sd in enumerate(seeds)}
-    runs.sort(key=lambda r: rank[r.seed])
-    return Sweep(name=name, out=out, runs=runs, dropped=sorted(set(dropped)), source=source)
+    return runs, dropped, [int(s) for s in seeds]
 
 
 def load_sweep(path: str | Path) -> Sweep:
+    """Read, validate and expand a sweep file."""
+    return parse_sweep(read_sweep_file(path), str(path))
+
+
+def read_sweep_file(path: str | Path) -> Any:
+    """The parsed YAML of a sweep file, not yet validated (callers may change a field first: the preset)."""
     p = Path(path)
     if not p.is_file():
         raise SweepError(f"sweep file {p} not found")
@@ -260,7 +331,7 @@ def load_sweep(path: str | Path) -> Sweep:
         mark = getattr(err, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark is not None else ""
         raise SweepError(f"{p}: not valid YAML{at}: {getattr(err, 'problem', err)}") from None
-    return parse_sweep(data, str(p))
+    return data
 
 
 # -- running -----------------------------------------------------------------------------------------------
