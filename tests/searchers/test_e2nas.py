@@ -215,3 +215,18 @@ def test_disconnected_cell_still_steers_z(tmp_path):
     assert stats["grad_val_norm"] == 0.0 and torch.isfinite(s.z).all()
     with pytest.raises(SearcherError, match="dead_cell"):
         create_searcher("e2nas", {"dead_cell": "ignore"})
+
+
+def test_background_refit_changes_no_number(tmp_path):
+    # refits every 2 steps from 2 archive cells: the background thread does many of them in 9 steps
+    def log(out, async_refit):
+        opts = {"min_archive": 2, "refit_every": 2, "async_refit": async_refit}
+        SearchEngine(make_config("smoke", "e2nas", epochs=3, options=opts), tmp_path / out, progress=False).run()
+        return [
+            {k: v for k, v in json.loads(line).items() if k not in VOLATILE}
+            for line in open(tmp_path / out / "log.jsonl")
+        ]
+
+    inline, background = log("inline", False), log("background", True)
+    assert background == inline
+    assert inline[-1]["novelty_ready"] and inline[-1]["novelty"] != 0

@@ -17,7 +17,10 @@ DEFAULT_METHOD = "e2nas"
 #: preset used when none is given
 DEFAULT_PRESET = "cpu-small"
 #: config fields that may differ between a run and its resumption (they do not change the result on CPU)
-RESUME_FREE_FIELDS = frozenset({"device", "data_dir", "threads"})
+RESUME_FREE_FIELDS = frozenset({"device", "data_dir", "threads", "cuda_graphs"})
+#: values of the GPU speed knobs (docs/engine.md): graph replay of the loss passes, autocast precision
+CUDA_GRAPH_MODES = ("off", "on", "auto")
+PRECISIONS = ("fp32", "bf16")
 
 
 class ConfigError(ValueError):
@@ -40,6 +43,8 @@ class SearchConfig:
     N: int = 5
     track_running_stats: bool = True
     channels_last: bool | None = None  # NHWC memory format; None = on CPU only (~1.3x faster convs there)
+    cuda_graphs: str = "off"  # off | on | auto: replay the loss passes from CUDA graphs (CUDA only)
+    precision: str = "fp32"  # fp32 | bf16 (autocast of the supernet passes)
     # weight optimisation (SGD, cosine per step)
     epochs: int = 250
     lr: float = 0.025
@@ -70,6 +75,11 @@ class SearchConfig:
             (self.lr > 0 and self.lr_min >= 0, f"lr must be > 0 and lr_min >= 0, got {self.lr}, {self.lr_min}"),
             (0.0 <= self.epsilon <= 1.0, f"epsilon must be in [0, 1], got {self.epsilon}"),
             (self.eval_batches >= 1, "eval_batches must be >= 1"),
+            (
+                self.cuda_graphs in CUDA_GRAPH_MODES,
+                f"cuda_graphs must be one of {CUDA_GRAPH_MODES}, got {self.cuda_graphs!r}",
+            ),
+            (self.precision in PRECISIONS, f"precision must be one of {PRECISIONS}, got {self.precision!r}"),
         ]
         for ok, msg in checks:
             if not ok:

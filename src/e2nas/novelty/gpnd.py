@@ -184,7 +184,9 @@ class NoveltyModel:
             self.latent = self.norm_kde = None
             return self
         c = self.config
-        self.latent = fit_gennorm(latents, c.beta_bounds, c.min_scale)
+        lat = fit_gennorm(latents, c.beta_bounds, c.min_scale)  # on the host (numpy)
+        dev = latents.device  # back to where z lives, so log_prob never copies from the host
+        self.latent = GeneralizedGaussian(beta=lat.beta.to(dev), loc=lat.loc.to(dev), scale=lat.scale.to(dev))
         norms = archive_perp_norms(latents, onehots, decoder, c.sv_floor, c.r_floor)
         self.norm_kde = ReflectedKDE.fit(norms, c.bandwidth, c.kde_min_bandwidth)
         return self
