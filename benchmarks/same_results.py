@@ -38,7 +38,10 @@ def _methods(src: str) -> list[str]:
 def _run(src: str, preset: str, method: str, seed: int, extra: dict, out: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": src, "OMP_NUM_THREADS": "1"}
     args = [sys.executable, "-c", RUN, preset, method, str(seed), str(out), json.dumps(extra)]
-    subprocess.run(args, env=env, check=True, capture_output=True)
+    done = subprocess.run(args, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = done.stderr.strip().splitlines()[-1:] or ["(no output)"]
+        return {"error": f"{preset} {method} s{seed} failed with {src}: {tail[0]}"}
     log = [{k: v for k, v in json.loads(line).items() if k not in VOLATILE} for line in (out / "log.jsonl").open()]
     res = json.loads((out / "results.json").read_text())
     return {"log": log, "final": res["final"], "best": res["best"], "final_extra": res["final_extra"]}
@@ -61,22 +64,15 @@ def main() -> int:
         for i, (preset, method, seed, extra) in enumerate(cases):
             base = _run(a.baseline, preset, method, seed, extra, Path(tmp) / f"b{i}")
             cur = _run(a.current, preset, method, seed, extra, Path(tmp) / f"c{i}")
-            same = base == cur
+            same = base == cur and "error" not in cur
             ok &= same
-            rows.append(
-                {
-                    "preset": preset,
-                    "method": method,
-                    "seed": seed,
-                    **extra,
-                    "identical": same,
-                    "final": cur["final"]["index"],
-                    "epochs_logged": len(cur["log"]),
-                }
-            )
+            errors = [r["error"] for r in (base, cur) if "error" in r]
+            final = cur["final"]["index"] if "final" in cur else None
+            row = {"preset": preset, "method": method, "seed": seed, **extra, "identical": same, "final": final}
+            rows.append({**row, "errors": errors} if errors else row)
             if not a.json:
                 word = "same" if same else "DIFFERENT"
-                print(f"{word:>9}  {preset:9} {method:9} s{seed}  final #{cur['final']['index']}")
+                print(f"{word:>9}  {preset:9} {method:9} s{seed}  final #{final}  {' '.join(errors)}")
     if a.json:
         print(json.dumps({"identical": ok, "cases": rows}, indent=2))
     return 0 if ok else 1
