@@ -38,6 +38,16 @@ def _replaying_capture(calls: list):
     return capture
 
 
+def test_a_key_is_captured_on_its_second_use(engine):
+    ctx, net = engine.ctx, engine.supernet
+    calls = []
+    ctx.graphs = StepGraphs(capture=_replaying_capture(calls), buffers=lambda: list(net.buffers()))
+    batch, a, b = _batch(engine), Cell.from_index(2581), Cell.from_index(14977)
+    for cell in (a, b, a, a, b):
+        ctx.cell_loss(batch, cell)[0].backward()
+    assert ctx.graphs.stats == {"captures": 2, "replays": 3, "eager": 2, "evictions": 0, "failures": 0}
+
+
 def _failing_capture(calls: list):
     def capture(fn, inputs, pool):
         calls.append(len(calls))
@@ -73,7 +83,7 @@ def test_replayed_weight_step_equals_eager(engine):
     for k, v in net.named_buffers():
         v.copy_(buffers[k])
     calls = []
-    ctx.graphs = StepGraphs(capture=_replaying_capture(calls), buffers=lambda: list(net.buffers()))
+    ctx.graphs = StepGraphs(capture=_replaying_capture(calls), buffers=lambda: list(net.buffers()), min_uses=1)
     g_loss, g_logits = ctx.cell_loss(batch, cell)
     g_loss.backward()
     assert calls == [0] and ctx.graphs.stats["replays"] == 1
@@ -113,7 +123,7 @@ def test_complementation_sum_and_straight_through_gradients(engine):
 
     eager = both(None)
     calls = []
-    replayed = both(StepGraphs(capture=_replaying_capture(calls), buffers=lambda: list(net.buffers())))
+    replayed = both(StepGraphs(capture=_replaying_capture(calls), buffers=lambda: list(net.buffers()), min_uses=1))
     assert len(calls) == 5  # cur, complement, prev (weight grads), then st and mixture (arch grads)
     torch.testing.assert_close(replayed[0], eager[0])
     assert replayed[1].keys() == eager[1].keys()
@@ -127,7 +137,9 @@ def test_complementation_sum_and_straight_through_gradients(engine):
 def test_cache_keys_and_lru(engine):
     ctx, net = engine.ctx, engine.supernet
     calls = []
-    ctx.graphs = StepGraphs(capture=_replaying_capture(calls), cache_size=2, buffers=lambda: list(net.buffers()))
+    ctx.graphs = StepGraphs(
+        capture=_replaying_capture(calls), cache_size=2, buffers=lambda: list(net.buffers()), min_uses=1
+    )
     a, b, c = (Cell.from_index(i) for i in (2581, 14977, 5504))
     batch = _batch(engine)
     for cell in (a, a, b, a, c, b, a):
@@ -150,7 +162,7 @@ def test_capture_failure_falls_back_to_eager_with_one_warning(engine):
     batch, cells = _batch(engine), [Cell.from_index(i) for i in (2581, 14977)]
     eager = [float(ctx.cell_loss(batch, c)[0].detach()) for c in cells]
     calls, warnings = [], []
-    ctx.graphs = StepGraphs(capture=_failing_capture(calls), warn=warnings.append)
+    ctx.graphs = StepGraphs(capture=_failing_capture(calls), warn=warnings.append, min_uses=1)
     out = [float(ctx.cell_loss(batch, c)[0].detach()) for c in cells + cells]
     assert out == eager + eager
     assert len(calls) == 2  # each key tried once, never again
@@ -165,7 +177,9 @@ def test_search_with_replayed_steps_finds_the_same_cells(tmp_path, monkeypatch, 
 
             def knobs(cfg, device, searcher, supernet):
                 capture = _replaying_capture([])
-                return StepGraphs(capture=capture, buffers=lambda: list(supernet.buffers())), lambda: _null()
+                return StepGraphs(
+                    capture=capture, buffers=lambda: list(supernet.buffers()), min_uses=1
+                ), lambda: _null()
 
             monkeypatch.setattr(loop, "speed_knobs", knobs)
         cfg = make_config("smoke", method, epochs=2, epsilon=epsilon)

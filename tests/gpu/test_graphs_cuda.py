@@ -51,7 +51,7 @@ def test_graph_weight_and_arch_passes_equal_eager(tmp_path):
         return out
 
     eager = passes()
-    ctx.graphs = StepGraphs(buffers=lambda: list(net.buffers()))
+    ctx.graphs = StepGraphs(buffers=lambda: list(net.buffers()), min_uses=1)
     graph = passes()
     assert ctx.graphs.stats["failures"] == 0 and ctx.graphs.stats["captures"] == 3, ctx.graphs.stats
     assert ctx.graphs.stats["replays"] == 5

@@ -139,9 +139,14 @@ class StepGraphs:
         precision: str = "fp32",
         buffers: Callable[[], list[torch.Tensor]] | None = None,
         warn: Callable[[str], None] | None = None,
+        min_uses: int = 2,
     ) -> None:
         self.capture = capture or (lambda fn, inputs, pool: cuda_capture(fn, inputs, pool, warmup))
         self.cache_size = cache_size
+        # a key is captured on its min_uses-th call: a cell seen once (early GDAS, a one-off complement) would
+        # cost a capture (~40 ms on an H200) and never pay it back
+        self.min_uses = min_uses
+        self.seen: OrderedDict[Hashable, int] = OrderedDict()
         self.precision = precision
         self.buffers = buffers or (lambda: [])
         self.warn = warn or (lambda msg: warnings.warn(msg, RuntimeWarning, stacklevel=3))
@@ -166,7 +171,7 @@ class StepGraphs:
         data, params, arch = tuple(data), tuple(params), tuple(arch)
         k = self.full_key(key, data + arch, len(params), len(arch))
         entry = self.cache.get(k)
-        if entry is None and k not in self.failed:
+        if entry is None and k not in self.failed and self._due(k):
             entry = self._capture(k, fn, data, params, arch)
         if entry is None:
             self.stats["eager"] += 1
@@ -179,6 +184,15 @@ class StepGraphs:
         self.stats["replays"] += 1
         loss, logits, flat = entry.outputs
         return _ReplayedLoss.apply(loss, flat.clone(), entry.layout, *params, *arch), logits.clone()
+
+    def _due(self, k: Hashable) -> bool:
+        n = self.seen.pop(k, 0) + 1
+        if n >= self.min_uses:
+            return True
+        self.seen[k] = n
+        while len(self.seen) > 8 * self.cache_size:  # bounded memory of one-off keys
+            self.seen.popitem(last=False)
+        return False
 
     def _capture(
         self,
