@@ -145,6 +145,7 @@ class E2NAS(Searcher):
         self.dead_steps = 0
         self.vae: torch.nn.Module | None = None
         self._ops: tuple[Cell, torch.Tensor] | None = None  # the last decoded cell and its ops on the device
+        self._refit_checked: int | None = None  # the global step whose refit decision was made
 
     # -- setup ------------------------------------------------------------------------------------------
     def setup(self, ctx: SearchContext) -> None:
@@ -158,7 +159,6 @@ class E2NAS(Searcher):
         dim = REFERENCE_Z_DIM if self.reference else nz
         # z, the D-VAE and the novelty model live on the training device: a step moves only the six op indices
         # of the sampled cell to the host (they choose the kernels), nothing else
-        self.device = ctx.device
         self.vae = self.vae.to(ctx.device)
         self.z = (o.init_std * torch.randn(dim, generator=ctx.generator)).to(ctx.device).requires_grad_(True)
         self.arch_optimizer = ctx.make_arch_optimizer([self.z])
@@ -314,7 +314,7 @@ class E2NAS(Searcher):
 
     def _maybe_refit(self, ctx: SearchContext) -> None:
         """Join the refit started in this step's weight step (or decide now if the arch step runs alone)."""
-        if getattr(self, "_refit_checked", None) != ctx.global_step:
+        if self._refit_checked != ctx.global_step:
             self._start_refit(ctx)
         self.refit.wait()
 
