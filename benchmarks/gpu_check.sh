@@ -4,16 +4,17 @@
 #   2. benchmarks/paper_protocol.py on CUDA: per-method bilevel step at C16 N5 bs64 in eager / graphs / bf16,
 #      xautodl's GDAS in the same run (when its wheel is in .whl/), projected 250-epoch times, E²NAS overhead;
 #   3. short real searches (E²NAS and GDAS, C16 N5, a few epochs), eager and with --cuda-graphs auto, on the
-#      embedded CIFAR-10 sample, or on CIFAR-10 when E2NAS_CIFAR10_DIR points at its python-pickle files.
+#      embedded CIFAR-10 sample, or on CIFAR-10 when E2NAS_CIFAR10_DIR points at its python-pickle files;
+#   4. bf16 vs fp32 on ranking and accuracy: two cpu-small GDAS searches with the Kendall-tau monitor.
 # Everything goes under $OUT (default /tmp/gpu-out); summary.txt lists every part with its status and time.
 # A failing or timed-out part does not stop the others. Before a run without internet:
 #   pip download --no-deps -d .whl xautodl        (the peer for the speed ratio; optional)
-# Knobs: PARTS="tests bench search" (subset), BUDGET_S=480, SEARCH_EPOCHS=3, BENCH_METHODS=..., BENCH_STEPS=20
+# Knobs: PARTS="tests bench search bf16" (subset), BUDGET_S=480, SEARCH_EPOCHS=3, BENCH_METHODS=..., BENCH_STEPS=20
 set -u -o pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu-out}
 mkdir -p "$OUT"
-PARTS=${PARTS:-tests bench search}
+PARTS=${PARTS:-tests bench search bf16}
 BUDGET_S=${BUDGET_S:-480}
 SEARCH_EPOCHS=${SEARCH_EPOCHS:-3}
 BENCH_METHODS=${BENCH_METHODS:-gdas,gdas-a,e2nas,random,darts-v1}
@@ -79,11 +80,23 @@ for p in $PARTS; do
     search)
       for m in e2nas gdas; do
         for g in off auto; do
-          part "search_${m}_graphs_$g" 60 "$PY" -m e2nas.cli.main search -m "$m" -p paper "${DATA[@]}" \
+          part "search_${m}_graphs_$g" 45 "$PY" -m e2nas.cli.main search -m "$m" -p paper "${DATA[@]}" \
             --epochs "$SEARCH_EPOCHS" --device cuda --cuda-graphs "$g" --seed 0 -q --no-plots --json \
             --out "$OUT/search-$m-$g"
         done
       done
+      ;;
+    bf16)
+      cat >"$OUT/bf16.yaml" <<'YAML'
+name: bf16
+method: gdas
+seed: 0
+preset: cpu-small
+overrides: {device: cuda, cuda_graphs: auto, precision: [fp32, bf16]}
+monitors:
+  kendall: {every: 25, sample: 50}
+YAML
+      part bf16_tau 90 "$PY" -m e2nas.cli.main sweep "$OUT/bf16.yaml" --out "$OUT/bf16" --workers 2 --threads 1
       ;;
     *) echo "unknown part $p" | tee -a "$SUMMARY" ;;
   esac
@@ -106,6 +119,12 @@ if bench.exists():
         print(f"  E2NAS / GDAS per step ({k}): {v:.2f}")
     for o in r.get("e2nas_overhead", []):
         print(f"  E2NAS overhead {o['preset']}: {100 * o['overhead']:.1f} %")
+for f in sorted(out.glob("bf16/*/log.jsonl")):
+    lines = [json.loads(x) for x in f.read_text().splitlines()]
+    taus = [r["kendall_tau"] for r in lines if r.get("kendall_tau") is not None]
+    last = lines[-1]
+    print(f"  {f.parent.name}: kendall tau {taus}  final cell C10 valid {last['ground_truth']['cifar10_valid']:.2f}"
+          f"  train loss {last['train_loss']:.3f}")
 for f in sorted(out.glob("search-*/results.json")):
     res = json.loads(f.read_text())
     fin = res["final"]

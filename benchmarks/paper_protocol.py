@@ -42,8 +42,9 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def engine_stepper(cfg: Any, out: Path) -> tuple[Any, Callable[[int], None]]:
-    """(engine, run(n)): ``run`` executes n real engine steps (epoch bookkeeping off, no checkpoints)."""
+def engine_stepper(cfg: Any, out: Path, weight_only: bool = False) -> tuple[Any, Callable[[int], None]]:
+    """(engine, run(n)): ``run`` executes n real engine steps (epoch bookkeeping off, no checkpoints);
+    ``weight_only``: the arch step is skipped (the SPEC §9 / issue-15 "weight step" comparison)."""
     import e2nas.engine.loop as loop
     from e2nas.engine import SearchEngine
 
@@ -55,6 +56,8 @@ def engine_stepper(cfg: Any, out: Path) -> tuple[Any, Callable[[int], None]]:
     eng.t_start = eng.t_mark = time.perf_counter()
     eng.bar = loop._Progress(False, 0, 0)
     eng._end_epoch = lambda: None  # no log line, no checkpoint: only steps are timed
+    if weight_only:
+        eng.searcher.arch_step = lambda *a, **kw: {}
     per_epoch = min(len(eng.train_loader), STEPS_PER_EPOCH)
 
     def run(n: int) -> None:
@@ -82,8 +85,10 @@ def _config(method: str, args: argparse.Namespace, mode: str, preset: str = "pap
     return make_config(preset, method, dataset="embedded", device=args.device, threads=args.threads, **extra)
 
 
-def xautodl_gdas(args: argparse.Namespace, device: torch.device) -> Callable[[int], None] | None:
-    """AutoDL-Projects' GDAS supernet, one weight + one arch step per call (SPEC §9 config), or None."""
+def xautodl_gdas(
+    args: argparse.Namespace, device: torch.device, weight_only: bool = False
+) -> Callable[[int], None] | None:
+    """AutoDL-Projects' GDAS supernet, one weight (+ one arch) step per call (SPEC §9 config), or None."""
     try:
         from xautodl.config_utils import dict2config
         from xautodl.models import get_cell_based_tiny_net
@@ -107,6 +112,8 @@ def xautodl_gdas(args: argparse.Namespace, device: torch.device) -> Callable[[in
             F.cross_entropy(net(x)[1], y).backward()
             torch.nn.utils.clip_grad_norm_(params, 5.0)
             w_opt.step()
+            if weight_only:
+                continue
             a_opt.zero_grad()
             F.cross_entropy(net(x)[1], y).backward()
             a_opt.step()
@@ -243,6 +250,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=None, help="default: 10 CUDA (captures), 1 CPU")
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--weight-only", default="gdas", help="methods also timed without the arch step ('' = none)")
     ap.add_argument("--overhead", default="cpu-small", help="presets for the E²NAS overhead ('' = skip)")
     ap.add_argument("--overhead-steps", type=int, default=10)
     ap.add_argument("--overhead-only", action="store_true", help="only the E²NAS overhead (runs on older code)")
@@ -273,9 +281,16 @@ def main() -> None:
                     cfg = _config(method, args, mode)
                     cases[f"{method}/{mode}"] = engine_stepper(cfg, tmp / f"{method}-{mode}")[1]
                     epochs[f"{method}/{mode}"] = cfg.epochs
-            peer = xautodl_gdas(args, device)
-            if peer is not None:
-                cases["xautodl-gdas/eager"], epochs["xautodl-gdas/eager"] = peer, 250
+            for method in [m for m in args.weight_only.split(",") if m]:
+                for mode in modes:
+                    cfg = _config(method, args, mode)
+                    key = f"{method}:weight/{mode}"
+                    cases[key] = engine_stepper(cfg, tmp / f"{method}-w-{mode}", weight_only=True)[1]
+                    epochs[key] = cfg.epochs
+            for kind, weight_only in (("", False), (":weight", True)):
+                peer = xautodl_gdas(args, device, weight_only)
+                if peer is not None and (not weight_only or args.weight_only):
+                    cases[f"xautodl-gdas{kind}/eager"], epochs[f"xautodl-gdas{kind}/eager"] = peer, 250
             times = time_round_robin(cases, args, device)
             for name, runs in times.items():
                 method, mode = name.split("/")
@@ -293,10 +308,12 @@ def main() -> None:
                     }
                 )
             by = {(r["method"], r["mode"]): r["step_s"] for r in report["methods"]}
-            ref = by.get(("xautodl-gdas", "eager"))
-            report["speedup_vs_xautodl_gdas"] = (
-                {f"{m}/{mo}": ref / t for (m, mo), t in by.items() if m != "xautodl-gdas"} if ref else None
-            )
+            refs = {"": by.get(("xautodl-gdas", "eager")), ":weight": by.get(("xautodl-gdas:weight", "eager"))}
+            report["speedup_vs_xautodl_gdas"] = {
+                f"{m}/{mo}": refs[":weight" if m.endswith(":weight") else ""] / t
+                for (m, mo), t in by.items()
+                if not m.startswith("xautodl") and refs[":weight" if m.endswith(":weight") else ""]
+            } or None
             report["e2nas_vs_gdas_per_step"] = {
                 mo: by[("e2nas", mo)] / by[("gdas", mo)] for mo in modes if ("e2nas", mo) in by and ("gdas", mo) in by
             }
