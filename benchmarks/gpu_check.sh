@@ -118,7 +118,7 @@ if bench.exists():
     for k, v in (r.get("e2nas_vs_gdas_per_step") or {}).items():
         print(f"  E2NAS / GDAS per step ({k}): {v:.2f}")
     for o in r.get("e2nas_overhead", []):
-        print(f"  E2NAS overhead {o['preset']}: {100 * o['overhead']:.1f} %")
+        print(f"  E2NAS overhead {o['preset']}: {100 * o['overhead']:.1f} % wall, {100 * o['overhead_thread_cpu']:.1f} % CPU")
 for f in sorted(out.glob("bf16/*/log.jsonl")):
     lines = [json.loads(x) for x in f.read_text().splitlines()]
     taus = [r["kendall_tau"] for r in lines if r.get("kendall_tau") is not None]

@@ -145,6 +145,7 @@ class E2NAS(Searcher):
         self.dead_steps = 0
         self.vae: torch.nn.Module | None = None
         self._ops: tuple[Cell, torch.Tensor] | None = None  # the last decoded cell and its ops on the device
+        self._probs: tuple[Cell, int, torch.Tensor] | None = None  # its p_e(z | cell), z's version (decode())
         self._refit_checked: int | None = None  # the global step whose refit decision was made
 
     # -- setup ------------------------------------------------------------------------------------------
@@ -214,23 +215,31 @@ class E2NAS(Searcher):
         return self.vae.edge_probs(z).reshape(-1)
 
     # -- cells ------------------------------------------------------------------------------------------
-    def decode(self, sample: bool, ctx: SearchContext | None = None) -> Cell:
+    def decode(self, sample: bool, ctx: SearchContext | None = None, keep_probs: bool = False) -> Cell:
         """Decode z into a cell. The op indices are the step's one device-to-host read (they choose kernels).
         On the CPU a sample is a seeded multinomial draw; on a GPU an inverse-CDF draw from six uniforms of the
-        same CPU generator (same distribution, another random stream)."""
+        same CPU generator (same distribution, another random stream).
+
+        ``keep_probs`` (the training step, paper variant): the decoding pass runs with autograd and its per-edge
+        probabilities are kept for the arch step's straight-through weights. They are those of the decoder
+        teacher-forced on the decoded cell (each vertex is conditioned on the ops chosen before it), so this
+        saves that second decoder pass; z does not change in between (checked by its version counter)."""
         assert self.vae is not None
-        zl = self.latent().detach()
+        keep = keep_probs and not self.reference
+        zl = self.latent() if keep else self.latent().detach()
+        kw: dict[str, Any] = {"mode": "sample" if sample else "argmax"}
         if sample:
             assert ctx is not None
             if zl.device.type == "cpu":
-                ops = self.vae.decode_sample(zl, generator=ctx.generator)
+                kw["generator"] = ctx.generator
             else:
-                u = to_device(torch.rand(NUM_EDGES, generator=ctx.generator), zl.device)
-                ops = self.vae.decode_sample(zl, uniforms=u)
-        else:
-            ops = self.vae.decode_argmax(zl)
-        cell = Cell(tuple(int(o) for o in ops.reshape(-1).tolist()))
-        self._ops = (cell, ops.reshape(-1))
+                kw["uniforms"] = to_device(torch.rand(1, NUM_EDGES, generator=ctx.generator), zl.device)
+        with torch.set_grad_enabled(keep):
+            logp, ops = self.vae.decoder(zl.unsqueeze(0), **kw)
+        ops = ops.reshape(-1)
+        cell = Cell(tuple(int(o) for o in ops.tolist()))
+        self._ops = (cell, ops)
+        self._probs = (cell, self.z._version, logp[0, :, :NUM_OPS].exp()) if keep else None
         return cell
 
     def _ops_tensor(self, cell: Cell) -> torch.Tensor:
@@ -251,7 +260,7 @@ class E2NAS(Searcher):
 
     # -- weight step ------------------------------------------------------------------------------------
     def weight_loss(self, batch: Batch, ctx: SearchContext) -> tuple[torch.Tensor, torch.Tensor]:
-        cur = self.decode(sample=self.options.sample, ctx=ctx)
+        cur = self.decode(sample=self.options.sample, ctx=ctx, keep_probs=True)
         self.step_cell = cur
         self.archive.add(cur)
         self._start_refit(ctx)  # runs while the supernet trains; joined in arch_step
@@ -281,8 +290,11 @@ class E2NAS(Searcher):
         assert self.vae is not None
         ops = self._ops_tensor(cell)
         onehot = F.one_hot(ops, NUM_OPS).to(self.z.dtype)
+        kept = self._probs
         if self.reference:
             p = torch.softmax(self.z, dim=0).reshape(NUM_EDGES, NUM_OPS)  # one joint softmax over 30
+        elif kept is not None and kept[0] == cell and kept[1] == self.z._version:
+            p, self._probs = kept[2], None  # this step's decoding pass (see decode); its graph is used once
         else:
             p = self.vae.edge_probs(self.z, ops=ops)  # through the decoder
         return onehot - p.detach() + p, p
