@@ -230,3 +230,25 @@ def test_background_refit_changes_no_number(tmp_path):
     inline, background = log("inline", False), log("background", True)
     assert background == inline
     assert inline[-1]["novelty_ready"] and inline[-1]["novelty"] != 0
+
+
+def test_kept_decoding_probabilities_are_the_teacher_forced_ones(tmp_path):
+    # the training step's decoding pass stands in for a second, teacher-forced decoder pass in the arch step
+    eng = _engine(tmp_path, "paper")
+    eng._build()
+    s = eng.searcher
+    with torch.no_grad():
+        s.z.copy_(torch.randn(s.z.shape, generator=torch.Generator().manual_seed(3)))  # off the start cell
+    cell = s.decode(sample=True, ctx=eng.ctx, keep_probs=True)
+    kept = s._probs[2]
+    fresh = s.vae.edge_probs(s.z, ops=torch.tensor(cell.ops))
+    assert torch.equal(kept, fresh)
+    (g_kept,) = torch.autograd.grad(kept[torch.arange(6), torch.tensor(cell.ops)].log().sum(), s.z)
+    (g_fresh,) = torch.autograd.grad(fresh[torch.arange(6), torch.tensor(cell.ops)].log().sum(), s.z)
+    assert torch.equal(g_kept, g_fresh) and g_kept.abs().sum() > 0
+    H, p = s.straight_through(cell)
+    assert p is kept and s._probs is None  # used once
+    with torch.no_grad():
+        s.z.add_(0.1)  # z moved: the kept pass is stale and is not used
+    s._probs = (cell, s.z._version - 1, kept)
+    assert s.straight_through(cell)[1] is not kept
