@@ -182,7 +182,7 @@ def test_search_with_replayed_steps_finds_the_same_cells(tmp_path, monkeypatch, 
                 ), lambda: _null()
 
             monkeypatch.setattr(loop, "speed_knobs", knobs)
-        cfg = make_config("smoke", method, epochs=2, epsilon=epsilon)
+        cfg = make_config("smoke", method, epochs=2, steps_per_epoch=2, epsilon=epsilon)
         SearchEngine(cfg, tmp_path / out, progress=False).run()
         monkeypatch.undo()
         return [json.loads(line) for line in (tmp_path / out / "log.jsonl").open()]
