@@ -216,3 +216,17 @@ def test_state_dict_round_trip():
     empty = NoveltyModel()
     empty.load_state_dict(NoveltyModel().state_dict())
     assert not empty.ready
+
+
+def test_gram_log_det_equals_the_svd_form_with_its_gradient():
+    # the GPU path (no host sync): -log det(J^T J + f^2 I) / 2 instead of -sum log(s^2 + f^2) / 2
+    from e2nas.novelty.gpnd import log_det_gram, log_det_svd
+
+    g = torch.Generator().manual_seed(4)
+    for scale in (1.0, 1e-3, 1e-5):  # singular values spread over 4 decades, down to 1e-9
+        A = (torch.randn(30, 12, generator=g) * torch.logspace(0, -4, 12) * scale).requires_grad_(True)
+        svd, gram = log_det_svd(A, 1e-6), log_det_gram(A, 1e-6)
+        torch.testing.assert_close(gram, svd, rtol=1e-6, atol=1e-5)
+        (g_svd,) = torch.autograd.grad(svd, A)
+        (g_gram,) = torch.autograd.grad(gram, A)
+        torch.testing.assert_close(g_gram, g_svd, rtol=1e-3, atol=1e-3 * float(g_svd.abs().max()))

@@ -215,3 +215,40 @@ def test_disconnected_cell_still_steers_z(tmp_path):
     assert stats["grad_val_norm"] == 0.0 and torch.isfinite(s.z).all()
     with pytest.raises(SearcherError, match="dead_cell"):
         create_searcher("e2nas", {"dead_cell": "ignore"})
+
+
+def test_background_refit_changes_no_number(tmp_path):
+    # refits every 2 steps from 2 archive cells: the background thread does many of them in 9 steps
+    def log(out, async_refit):
+        opts = {"min_archive": 2, "refit_every": 2, "async_refit": async_refit}
+        SearchEngine(make_config("smoke", "e2nas", epochs=3, options=opts), tmp_path / out, progress=False).run()
+        return [
+            {k: v for k, v in json.loads(line).items() if k not in VOLATILE}
+            for line in open(tmp_path / out / "log.jsonl")
+        ]
+
+    inline, background = log("inline", False), log("background", True)
+    assert background == inline
+    assert inline[-1]["novelty_ready"] and inline[-1]["novelty"] != 0
+
+
+def test_kept_decoding_probabilities_are_the_teacher_forced_ones(tmp_path):
+    # the training step's decoding pass stands in for a second, teacher-forced decoder pass in the arch step
+    eng = _engine(tmp_path, "paper")
+    eng._build()
+    s = eng.searcher
+    with torch.no_grad():
+        s.z.copy_(torch.randn(s.z.shape, generator=torch.Generator().manual_seed(3)))  # off the start cell
+    cell = s.decode(sample=True, ctx=eng.ctx, keep_probs=True)
+    kept = s._probs[2]
+    fresh = s.vae.edge_probs(s.z, ops=torch.tensor(cell.ops))
+    assert torch.equal(kept, fresh)
+    (g_kept,) = torch.autograd.grad(kept[torch.arange(6), torch.tensor(cell.ops)].log().sum(), s.z)
+    (g_fresh,) = torch.autograd.grad(fresh[torch.arange(6), torch.tensor(cell.ops)].log().sum(), s.z)
+    assert torch.equal(g_kept, g_fresh) and g_kept.abs().sum() > 0
+    H, p = s.straight_through(cell)
+    assert p is kept and s._probs is None  # used once
+    with torch.no_grad():
+        s.z.add_(0.1)  # z moved: the kept pass is stale and is not used
+    s._probs = (cell, s.z._version - 1, kept)
+    assert s.straight_through(cell)[1] is not kept

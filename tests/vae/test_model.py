@@ -75,6 +75,25 @@ def test_sampling_is_seeded():
     assert torch.equal(a, b)
 
 
+def test_inverse_cdf_sampling_follows_the_decoder_distribution():
+    # the GPU path of E²NAS: uniforms instead of multinomial; same distribution, exact inverse CDF
+    model = _small_model()
+    z = torch.randn(6, generator=torch.Generator().manual_seed(7), dtype=torch.float64).expand(20000, 6)
+    u = torch.rand(20000, 6, generator=torch.Generator().manual_seed(8), dtype=torch.float64)
+    by_cdf = model.decode_sample(z, uniforms=u)
+    by_multinomial = model.decode_sample(z, torch.Generator().manual_seed(9))
+    p0 = model.edge_probs(z[:1])[0, 0]  # edge 0 depends on z alone
+    expected = torch.searchsorted(torch.cumsum(p0, 0), u[:, 0].contiguous(), right=True).clamp(max=4)
+    assert torch.equal(by_cdf[:, 0], expected)
+    for e in range(6):  # every edge (conditioned on the earlier draws): marginals agree with multinomial's
+        f_cdf = torch.bincount(by_cdf[:, e], minlength=5) / 20000.0
+        f_mult = torch.bincount(by_multinomial[:, e], minlength=5) / 20000.0
+        assert torch.allclose(f_cdf, f_mult, atol=0.02), (e, f_cdf, f_mult)
+    assert len({tuple(r) for r in by_cdf.tolist()}) > 20  # an untrained decoder: far from deterministic
+    single = model.decode_sample(z[0], uniforms=u[0])
+    assert torch.equal(single, by_cdf[0])
+
+
 def test_edge_probs_differentiable_finite_difference_and_jacrev():
     model = _small_model()
     z = torch.randn(6, generator=torch.Generator().manual_seed(3), dtype=torch.float64)

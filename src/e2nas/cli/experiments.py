@@ -19,16 +19,27 @@ def _line(entry: dict) -> str:
         extra = f"  {entry['error']}"
     if entry.get("wall_s") is not None and status != "started":
         extra += f"  ({entry['wall_s']:.0f}s)"
+    if entry.get("gpu") is not None:
+        extra += f"  [GPU {entry['gpu']}]"
     return f"{status:>11}  {entry['name']}{extra}"
 
 
 def sweep(
     file: Path = typer.Argument(..., help="sweep YAML file (schema: docs/experiments.md)"),
     out: str = typer.Option(None, "--out", "-o", help="root directory of the runs (default: the file's `out`)"),
-    workers: int = typer.Option(2, "--workers", "-w", help="runs at the same time"),
+    workers: int = typer.Option(
+        None, "--workers", "-w", help="runs at the same time [default: 2; with GPUs: the number of GPU slots]"
+    ),
     engine: str = typer.Option("local", "--engine", help="local (worker processes) | ray"),
     address: str = typer.Option(None, "--address", help="Ray cluster address (default: start a local instance)"),
     threads: int = typer.Option(None, "--threads", help="torch threads per run (default: cores // workers)"),
+    gpus: int = typer.Option(None, "--gpus", help="GPUs to place runs on (default: none, or all visible with a share)"),
+    gpu_per_run: float = typer.Option(
+        None, "--gpu-per-run", help="share of one GPU per run, e.g. 0.25 (default: the sweep file's, else 1)"
+    ),
+    ship_code: bool = typer.Option(
+        True, "--ship-code/--no-ship-code", help="with --address: send this e2nas to the cluster's workers"
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="list the runs and their status, run nothing"),
     as_json: bool = typer.Option(False, "--json", help="print the sweep summary as JSON"),
 ) -> None:
@@ -54,7 +65,7 @@ def sweep(
     from e2nas.safeio import ensure_dir
 
     ensure_dir(root, "sweep output directory (--out)")  # before the header: a bad --out is the only line
-    typer.echo(f"sweep {sw.name}: {len(sw.runs)} runs in {root} ({engine}, {workers} workers)", err=True)
+    typer.echo(f"sweep {sw.name}: {len(sw.runs)} runs in {root} ({engine})", err=True)
     for d in sw.dropped:
         typer.echo(f"dropped: {d}", err=True)
     try:
@@ -66,6 +77,9 @@ def sweep(
             address=address,
             threads=threads,
             report=lambda e: typer.echo(_line(e), err=True),
+            gpus=gpus,
+            gpu_per_run=gpu_per_run,
+            ship_code=ship_code,
         )
     except SweepError as err:
         fail(str(err))

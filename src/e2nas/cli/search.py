@@ -63,6 +63,10 @@ def search(
     gamma: str = typer.Option(None, "--gamma", help="e2nas: novelty weight, a number in [0, 1] or sig:K"),
     device: str = typer.Option(None, "--device", help="cpu or cuda [default: cpu]"),
     threads: int = typer.Option(None, "--threads", help="torch CPU threads (1 is fastest on a busy machine)"),
+    cuda_graphs: str = typer.Option(
+        None, "--cuda-graphs", help="off | on | auto: replay the supernet passes from CUDA graphs [default: off]"
+    ),
+    precision: str = typer.Option(None, "--precision", help="fp32 | bf16 autocast of the supernet [default: fp32]"),
     out: str = typer.Option(None, "--out", "-o", help="run directory (default runs/<method>-<preset>-s<seed>)"),
     resume: bool = typer.Option(
         False, "--resume", help="continue the run in --out from its checkpoint (its stored settings are the defaults)"
@@ -94,6 +98,8 @@ def search(
         "epsilon": epsilon,
         "device": device,
         "threads": threads,
+        "cuda_graphs": cuda_graphs,
+        "precision": precision,
     }
     options = _method_opts(opt, variant=variant, gamma=gamma)
     try:

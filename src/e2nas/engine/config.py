@@ -20,8 +20,11 @@ DEFAULT_PRESET = "cpu"
 DEFAULT_SPACE = "nb201"
 #: config fields that may differ between a run and its resumption (they do not change the result on CPU)
 RESUME_FREE_FIELDS = frozenset(
-    {"device", "data_dir", "threads", "rank_cells", "rank_images", "rank_seed", "snapshot_every"}
+    {"device", "data_dir", "threads", "cuda_graphs", "rank_cells", "rank_images", "rank_seed", "snapshot_every"}
 )
+#: values of the GPU speed knobs (docs/engine.md): graph replay of the loss passes, autocast precision
+CUDA_GRAPH_MODES = ("off", "on", "auto")
+PRECISIONS = ("fp32", "bf16")
 
 
 class ConfigError(ValueError):
@@ -48,6 +51,8 @@ class SearchConfig:
     N: int = 5
     track_running_stats: bool = True
     channels_last: bool | None = None  # NHWC memory format; None = on CPU only (~1.3x faster convs there)
+    cuda_graphs: str = "off"  # off | on | auto: replay the loss passes from CUDA graphs (CUDA only)
+    precision: str = "fp32"  # fp32 | bf16 (autocast of the supernet passes)
     # weight optimisation (SGD, cosine per step)
     epochs: int = 250
     lr: float = 0.025
@@ -95,6 +100,11 @@ class SearchConfig:
             (self.rank_images is None or self.rank_images >= 1, f"rank_images must be >= 1, got {self.rank_images}"),
             (self.snapshot_every is None or self.snapshot_every >= 1, "snapshot_every must be >= 1"),
             (self.valid_size is None or self.valid_size >= 1, f"valid_size must be >= 1, got {self.valid_size}"),
+            (
+                self.cuda_graphs in CUDA_GRAPH_MODES,
+                f"cuda_graphs must be one of {CUDA_GRAPH_MODES}, got {self.cuda_graphs!r}",
+            ),
+            (self.precision in PRECISIONS, f"precision must be one of {PRECISIONS}, got {self.precision!r}"),
         ]
         for ok, msg in checks:
             if not ok:

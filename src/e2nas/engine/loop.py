@@ -17,7 +17,6 @@ import random
 import resource
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,10 @@ from e2nas.engine.checkpoint import (
     set_rng_state,
 )
 from e2nas.engine.config import ConfigError, SearchConfig
+from e2nas.engine.graphs import speed_knobs
 from e2nas.engine.load import save_snapshot, snapshot_path
+from e2nas.engine.meters import NonFiniteError, on_device
+from e2nas.engine.meters import StepMeters as _Meters
 from e2nas.engine.signals import on_stop_signals
 from e2nas.safeio import FileAccessError, atomic_write_json, atomic_write_text, describe_os_error, ensure_dir
 from e2nas.searchers import SearchContext, Searcher, check_space, create_searcher, get_searcher_class
@@ -55,19 +57,6 @@ EpochHook = Callable[[SearchContext, dict[str, Any], list[dict[str, Any]]], "dic
 
 class SearchError(RuntimeError):
     """The search itself failed (e.g. the loss became NaN); the message says where and what to try."""
-
-
-@dataclass
-class _Meters:
-    sums: dict[str, float] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def add(self, key: str, value: float) -> None:
-        self.sums[key] = self.sums.get(key, 0.0) + value
-        self.counts[key] = self.counts.get(key, 0) + 1
-
-    def means(self) -> dict[str, float]:
-        return {k: self.sums[k] / self.counts[k] for k in self.sums}
 
 
 def cosine_lr(cfg: SearchConfig, t: float) -> float:
@@ -181,6 +170,7 @@ class SearchEngine:
         )
         self.searcher: Searcher = create_searcher(cfg.method, cfg.options, cfg.epsilon)
         gen = torch.Generator().manual_seed(_stream_seed(cfg.seed, 7))
+        graphs, autocast = speed_knobs(cfg, device, self.searcher, self.supernet)
         self.ctx = SearchContext(
             supernet=self.supernet,
             config=cfg,
@@ -193,6 +183,8 @@ class SearchEngine:
             valid_images=self.valid_loader.images,
             epochs=cfg.epochs,
             steps_per_epoch=self.steps,
+            graphs=graphs,
+            autocast=autocast,
         )
         self.searcher.setup(self.ctx)
         # the space's benchmark scores cells only for the datasets it was measured on (not a user's image folder)
@@ -211,7 +203,7 @@ class SearchEngine:
             "epoch": self.epoch,
             "step": self.step,
             "epoch_started": self.epoch_started,
-            "meters": {"sums": self.meters.sums, "counts": self.meters.counts},
+            "meters": self._meter_state(),
             "epoch_time": self.epoch_time + (time.perf_counter() - self.t_mark),
             "elapsed": self.elapsed + (time.perf_counter() - self.t_start),
             "history": self.history,
@@ -248,6 +240,20 @@ class SearchEngine:
 
     def _resume_hint(self) -> str:
         return f"then continue with `e2nas search --resume --out {self.out}`"
+
+    def _meter_state(self) -> dict[str, Any]:
+        self._flush_meters()
+        return {"sums": self.meters.sums, "counts": self.meters.counts}
+
+    def _flush_meters(self) -> None:
+        """Read the per-step values still on the device (GPU runs); a NaN among them is a SearchError."""
+        try:
+            self.meters.flush()
+        except NonFiniteError as err:
+            raise SearchError(
+                f"{err.key} became {err.value} during epoch {self.epoch + 1} (step {self.step} or earlier); try a "
+                f"lower --lr (now {self.config.lr}) or arch lr (now {self.config.arch_lr})"
+            ) from None
 
     def _save(self) -> None:
         save_checkpoint(self.out / CHECKPOINT, self._state(), self._resume_hint())
@@ -316,8 +322,9 @@ class SearchEngine:
             self.w_optimizer.zero_grad(set_to_none=True)
             out = s.weight_loss(train_batch, ctx)
             loss, logits = out if isinstance(out, tuple) else (out, None)
-            loss_value = float(loss.detach())
-            if not math.isfinite(loss_value):
+            # on a GPU the loss stays there (checked when the meters are read); on the CPU it is checked now
+            loss_value = loss.detach() if on_device(loss) else float(loss.detach())
+            if isinstance(loss_value, float) and not math.isfinite(loss_value):
                 raise SearchError(
                     f"weight loss became {loss_value} at epoch {self.epoch} step {self.step}; try a lower --lr "
                     f"(now {cfg.lr})"
@@ -327,6 +334,9 @@ class SearchEngine:
             self.w_optimizer.step()
             info = s.arch_step(train_batch, valid_batch, ctx) or {}
             for k, v in info.items():
+                if on_device(v):
+                    self.meters.add(k, v)
+                    continue
                 v = float(v)
                 if not math.isfinite(v):
                     raise SearchError(
@@ -336,11 +346,19 @@ class SearchEngine:
                 self.meters.add(k, v)
             self.meters.add("train_loss", loss_value)
             if logits is not None:
-                self.meters.add("train_acc", float((logits.detach().argmax(1) == train_batch[1]).float().mean()) * 100)
+                hits = (logits.detach().argmax(1) == train_batch[1]).float().mean()
+                self.meters.add("train_acc", hits.double() * 100 if on_device(hits) else float(hits) * 100)
             self.step += 1
-            self.bar.update(self._describe(loss_value), advance=1)
+            if self.bar.enabled:
+                self.bar.update(self._describe(self._shown_loss(loss_value)), advance=1)
         self._end_epoch()
         return True
+
+    def _shown_loss(self, loss: float | torch.Tensor) -> float:
+        """The loss for the progress bar: this step's on the CPU; on a GPU the last epoch's mean (no sync)."""
+        if isinstance(loss, float):
+            return loss
+        return self.history[-1]["train_loss"] if self.history else float("nan")
 
     def _describe(self, loss: float, epoch: int | None = None) -> str:
         epoch = self.epoch + 1 if epoch is None else epoch
@@ -360,6 +378,7 @@ class SearchEngine:
         cell = self.searcher.current_cell()
         now = time.perf_counter()
         summary = self._summary(cell)
+        self._flush_meters()
         record: dict[str, Any] = {"epoch": self.epoch + 1, **self.meters.means()}
         record.update(
             {

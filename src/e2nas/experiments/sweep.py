@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from e2nas.experiments.placement import GpuPlan, PlacementError, SlotPool, assign_gpu, plan_gpus, where_am_i
+
 
 def summary_path(root: Path, name: str) -> Path:
     """``<out>/sweep_summary_<name>.json``: sweeps sharing an output root keep their own summaries."""
@@ -33,6 +35,8 @@ def summary_path(root: Path, name: str) -> Path:
 
 ERROR = "error.json"
 RUN_SPEC = "sweep_run.json"
+#: where the run executed (host, Ray node, GPU), written by the run process itself
+PLACEMENT = "sweep_placement.json"
 #: top-level keys of a sweep file
 KEYS = (
     "name",
@@ -47,9 +51,10 @@ KEYS = (
     "method_overrides",
     "monitors",
     "include",
+    "gpu_per_run",
 )
-#: keys an ``include`` block may set (the rest of a block comes from the top level)
-BLOCK_KEYS = tuple(k for k in KEYS if k not in ("name", "out", "include"))
+#: keys an ``include`` block may set (the rest of a block comes from the top level; placement is sweep-wide)
+BLOCK_KEYS = tuple(k for k in KEYS if k not in ("name", "out", "include", "gpu_per_run"))
 ENGINES = ("local", "ray")
 #: the one placeholder an ``out`` path may hold: the sweep's (single) preset
 PRESET_FIELD = "{preset}"
@@ -136,6 +141,7 @@ class Sweep:
     runs: list[RunSpec]
     dropped: list[str] = field(default_factory=list)  # grid points left out, with the reason
     source: str | None = None
+    gpu_per_run: float | None = None  # share of one GPU per run (placement only: not part of run names)
 
 
 def _fmt(v: Any) -> str:
@@ -215,7 +221,13 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
         if len(used) != 1:
             raise SweepError(f"{where}: 'out' uses {PRESET_FIELD} but the sweep has presets {', '.join(used)}")
         out = out.replace(PRESET_FIELD, used[0])
-    return Sweep(name=name, out=out, runs=runs, dropped=sorted(set(dropped)), source=source)
+    gpu_per_run = data.get("gpu_per_run")
+    try:
+        plan_gpus(0, gpu_per_run)  # validates the share only
+    except PlacementError as err:
+        raise SweepError(f"{where}: {err}") from None
+    share = float(gpu_per_run) if gpu_per_run is not None else None
+    return Sweep(name=name, out=out, runs=runs, dropped=sorted(set(dropped)), source=source, gpu_per_run=share)
 
 
 def _check_keys(data: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
@@ -348,8 +360,14 @@ def run_status(run_dir: Path) -> str:
     return "pending"
 
 
-def execute_run(spec: dict[str, Any], run_dir: str, threads: int | None = None) -> dict[str, Any]:
-    """Run (or resume, or skip) one search; never raises. Runs in a worker process or a Ray task."""
+def execute_run(
+    spec: dict[str, Any], run_dir: str, threads: int | None = None, device: str | None = None
+) -> dict[str, Any]:
+    """Run (or resume, or skip) one search; never raises. Runs in a worker process or a Ray task.
+
+    ``device`` (e.g. "cuda" for a run placed on a GPU) replaces the config's device; it is one of the fields a
+    resumed run may change, and it is not part of the run's name.
+    """
     out = Path(run_dir)
     entry: dict[str, Any] = {"name": out.name, "dir": str(out), **spec}
     t0 = time.time()
@@ -367,10 +385,13 @@ def execute_run(spec: dict[str, Any], run_dir: str, threads: int | None = None) 
         out.mkdir(parents=True, exist_ok=True)
         (out / ERROR).unlink(missing_ok=True)
         (out / RUN_SPEC).write_text(json.dumps(spec, indent=2) + "\n")
+        entry["placement"] = {**where_am_i(), "device": device or "config"}
+        (out / PLACEMENT).write_text(json.dumps(entry["placement"], indent=2) + "\n")
         run = RunSpec.from_dict(spec)
-        engine = SearchEngine(
-            run.config(threads), out, resume=resume, progress=False, epoch_hooks=build_monitors(run.monitor_dict())
-        )
+        cfg = run.config(threads)
+        if device is not None:
+            cfg.device = device
+        engine = SearchEngine(cfg, out, resume=resume, progress=False, epoch_hooks=build_monitors(run.monitor_dict()))
         results = engine.run()
     except BaseException as err:  # noqa: BLE001 - one failing run must not stop the sweep
         if isinstance(err, KeyboardInterrupt):
@@ -411,16 +432,27 @@ def _result_fields(run_dir: Path) -> dict[str, Any]:
         return {}
 
 
-def _worker_entry(spec: dict[str, Any], run_dir: str, threads: int | None) -> None:
+def _worker_entry(
+    spec: dict[str, Any], run_dir: str, threads: int | None, gpu: str | None = None, device: str | None = None
+) -> None:
     if hasattr(os, "setpgrp"):
         os.setpgrp()  # a terminal Ctrl-C reaches only the sweep, which forwards exactly one SIGINT per run
-    status = execute_run(spec, run_dir, threads)
+    assign_gpu(gpu)  # a fresh process: CUDA is not initialised yet (the fork server never touches it)
+    status = execute_run(spec, run_dir, threads, device if gpu is not None else None)
     code = {"finished": 0, "skipped": 0, "failed": 1, "interrupted": 130, "not started": 130}[status["status"]]
     raise SystemExit(code)
 
 
+def _read_placement(run_dir: Path) -> dict[str, Any]:
+    try:
+        return {"placement": json.loads((run_dir / PLACEMENT).read_text())}
+    except (OSError, ValueError):
+        return {}
+
+
 def _collect_local(spec: dict[str, Any], run_dir: Path, exitcode: int | None, t0: float) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": run_dir.name, "dir": str(run_dir), **spec, "wall_s": time.time() - t0}
+    entry.update(_read_placement(run_dir))
     if exitcode == 0 and (run_dir / "results.json").exists():
         return {**entry, "status": "finished", **_result_fields(run_dir)}
     if exitcode == 130:  # stopped before its first checkpoint: nothing to resume, it starts afresh next time
@@ -461,27 +493,39 @@ def _run_local(
     threads: int,
     report: Callable[[dict[str, Any]], None],
     done: list[dict[str, Any]],
+    plan: GpuPlan | None = None,
 ) -> None:
-    """One fresh process per run (forked from a preloaded server), at most ``workers`` at a time; entries are
-    appended to ``done`` as runs end. On Ctrl-C every running run gets one SIGINT (it checkpoints and stops),
-    nothing new starts, and KeyboardInterrupt is re-raised once they have exited."""
+    """One fresh process per run (forked from a preloaded server), at most ``workers`` at a time and, with a
+    GPU plan, only while a GPU slot is free (the run sees just its GPU); entries are appended to ``done`` as runs
+    end. On Ctrl-C every running run gets one SIGINT (it checkpoints and stops), nothing new starts, and
+    KeyboardInterrupt is re-raised once they have exited."""
     import signal
     from multiprocessing.connection import wait
 
     ctx = _mp_context()
+    pool = SlotPool(plan) if plan is not None and plan.enabled else None
     pending = list(jobs)
-    running: dict[int, tuple[Any, dict[str, Any], Path, float]] = {}
+    running: dict[int, tuple[Any, dict[str, Any], Path, float, str | None]] = {}
     try:
         while pending or running:
             while pending and len(running) < workers:
+                gpu = pool.acquire() if pool is not None else None
+                if pool is not None and gpu is None:
+                    break
                 spec, run_dir = pending.pop(0)
-                p = ctx.Process(target=_worker_entry, args=(spec, str(run_dir), threads), name=f"e2nas-{run_dir.name}")
+                (run_dir / PLACEMENT).unlink(missing_ok=True)  # the run writes its own; never report a stale one
+                device = plan.run_device if plan is not None and gpu is not None else None
+                p = ctx.Process(
+                    target=_worker_entry, args=(spec, str(run_dir), threads, gpu, device), name=f"e2nas-{run_dir.name}"
+                )
                 p.start()
-                running[p.sentinel] = (p, spec, run_dir, time.time())
-                report({"name": run_dir.name, "status": "started", "dir": str(run_dir)})
+                running[p.sentinel] = (p, spec, run_dir, time.time(), gpu)
+                report({"name": run_dir.name, "status": "started", "dir": str(run_dir), "gpu": gpu})
             for sentinel in wait(list(running), timeout=5.0):
-                p, spec, run_dir, t0 = running.pop(sentinel)  # type: ignore[call-overload]
+                p, spec, run_dir, t0, gpu = running.pop(sentinel)  # type: ignore[call-overload]
                 p.join()
+                if pool is not None and gpu is not None:
+                    pool.release(gpu)
                 entry = _collect_local(spec, run_dir, p.exitcode, t0)
                 done.append(entry)
                 report(entry)
@@ -489,7 +533,7 @@ def _run_local(
         for p, *_ in running.values():
             if p.pid is not None and p.exitcode is None:
                 os.kill(p.pid, signal.SIGINT)
-        for p, spec, run_dir, t0 in running.values():
+        for p, spec, run_dir, t0, _gpu in running.values():
             p.join()
             entry = _collect_local(spec, run_dir, p.exitcode, t0)
             done.append(entry)
@@ -504,27 +548,30 @@ def _run_ray(
     threads: int,
     address: str | None,
     report: Callable[[dict[str, Any]], None],
+    plan: GpuPlan | None = None,
+    ship_code: bool = True,
 ) -> list[dict[str, Any]]:
-    """One Ray task per run (``num_cpus=threads``). Without ``address`` a local Ray instance is started with
-    ``workers × threads`` CPUs; with one, the cluster's workers must have e2nas installed and see the run dirs."""
+    """One Ray task per run (``num_cpus=threads``, ``num_gpus`` = the plan's share, spread over the nodes).
+    Without ``address`` a local Ray instance is started with ``workers × threads`` CPUs and the plan's GPUs; with
+    one, the driver's e2nas is shipped to the cluster (``ship_code``) and the run dirs must be on a file system
+    every node sees."""
     try:
         import ray
     except ImportError:
         raise SweepError("--engine ray needs Ray: pip install 'e2nas[ray]'") from None
-    started = not ray.is_initialized()
-    if started:
-        kw: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-        if address:
-            ray.init(address=address, **kw)
-        else:
-            # Ray runs its workers at nice 15 by default: on a shared machine they then starve (importing torch
-            # took 27 s instead of 5 s here); the driver only waits, so the runs may have normal priority
-            ray.init(num_cpus=workers * threads, _system_config={"worker_niceness": 0}, **kw)
+    from e2nas.experiments.ray_cluster import RayConnectError, connect, run_task, task_options
+
+    plan = plan or GpuPlan()
     try:
-        task = ray.remote(num_cpus=threads, max_retries=0)(execute_run)
+        started = connect(address, workers * threads, plan, ship_code and bool(address))
+    except RayConnectError as err:
+        raise SweepError(str(err)) from None
+    try:
+        task = ray.remote(**task_options(threads, plan))(run_task)
+        device = plan.run_device if plan.enabled else None
         refs = {}
         for spec, run_dir in jobs:
-            refs[task.remote(spec, str(run_dir), threads)] = (spec, run_dir, time.time())
+            refs[task.remote(spec, str(run_dir), threads, device)] = (spec, run_dir, time.time())
         done: list[dict[str, Any]] = []
         while refs:
             ready, _ = ray.wait(list(refs), num_returns=1)
@@ -554,18 +601,37 @@ def _raise_interrupt(signum: int, frame: Any) -> None:  # noqa: ARG001
 def run_sweep(
     sweep: Sweep,
     out: str | Path | None = None,
-    workers: int = 2,
+    workers: int | None = None,
     engine: str = "local",
     address: str | None = None,
     threads: int | None = None,
     report: Callable[[dict[str, Any]], None] | None = None,
+    gpus: int | None = None,
+    gpu_per_run: float | None = None,
+    ship_code: bool = True,
+    gpu_plan: GpuPlan | None = None,
 ) -> dict[str, Any]:
     """Run every run of ``sweep`` not finished yet; write and return the sweep summary.
 
-    ``threads``: torch threads per run (default: CPU cores // workers, at least 1).
+    ``threads``: torch threads per run (default: CPU cores // workers, at least 1). ``gpus`` / ``gpu_per_run``
+    (default: the sweep file's share) place the runs on GPUs (see :mod:`e2nas.experiments.placement`); then
+    ``workers`` defaults to the number of GPU slots, else to 2. ``gpu_plan`` replaces both (tests mock GPUs).
+    ``ship_code``: with ``address``, send this e2nas to the cluster's workers.
     """
     if engine not in ENGINES:
         raise SweepError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if gpu_plan is None:
+        share = gpu_per_run if gpu_per_run is not None else sweep.gpu_per_run
+        if address and gpus:
+            raise SweepError("--gpus counts this machine's GPUs; with --address give only --gpu-per-run")
+        try:
+            plan_gpus(0, share)  # the share alone
+            # a cluster's GPUs are the cluster's: only the share matters, Ray counts them on every node
+            gpu_plan = GpuPlan(per_run=share, cluster=True) if address and share else plan_gpus(gpus, share)
+        except PlacementError as err:
+            raise SweepError(str(err)) from None
+    if workers is None:
+        workers = gpu_plan.slots if gpu_plan.enabled and not address else 2
     if workers < 1:
         raise SweepError(f"--workers must be >= 1, got {workers}")
     from e2nas.safeio import atomic_write_text, ensure_dir
@@ -593,9 +659,9 @@ def run_sweep(
             # Ctrl-C and SIGTERM both stop the sweep the checkpointing way (every running run gets one SIGINT)
             with on_stop_signals(_raise_interrupt):
                 if engine == "ray":
-                    entries += _run_ray(jobs, workers, threads, address, report)
+                    entries += _run_ray(jobs, workers, threads, address, report, gpu_plan, ship_code)
                 else:
-                    _run_local(jobs, workers, threads, report, entries)
+                    _run_local(jobs, workers, threads, report, entries, gpu_plan)
     except KeyboardInterrupt:
         interrupted = True
     order = {spec.name: i for i, spec in enumerate(sweep.runs)}
@@ -620,6 +686,8 @@ def run_sweep(
         "address": address,
         "workers": workers,
         "threads_per_run": threads,
+        "gpus": list(gpu_plan.devices) if gpu_plan.enabled and not address else None,
+        "gpu_per_run": gpu_plan.per_run if gpu_plan.enabled else None,
         "started": t0,
         "wall_s": time.time() - t0,
         "interrupted": interrupted,

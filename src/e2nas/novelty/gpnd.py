@@ -24,6 +24,13 @@ Numerical choices (all differentiable in z; documented in docs/novelty.md):
     norm of w_perp enters the density, so its coordinates are never needed.
   * ||w_perp|| is smoothed to sqrt(||w||^2 + r_floor^2) so x == D(z) gives a finite value and gradient.
   * k <= 0 (n >= m): there is no orthogonal complement; the three w_perp terms and C_k are dropped.
+  * On a GPU, ``svdvals`` and ``solve`` would synchronise the device with the host (they check LAPACK error
+    codes there). So off the CPU the log-determinant is -log det(J^T J + sv_floor^2 I) / 2, the same number
+    (sum of log(s_i^2 + sv_floor^2) over the n singular values), from ``cholesky_ex`` of the Gram matrix in
+    float64 (squaring the condition number costs ~8 of float64's 16 digits, so singular values down to ~1e-8
+    of the largest stay resolved), and the least squares use ``solve_ex``. Neither checks errors on the host;
+    the Gram matrix is positive definite by construction. On the CPU the SVD path is kept (same numbers as
+    before).
 """
 
 from __future__ import annotations
@@ -59,7 +66,8 @@ def perp_norm(J: torch.Tensor, residual: torch.Tensor, sv_floor: float, r_floor:
     n = J.shape[-1]
     Jt = J.transpose(-1, -2)
     gram = Jt @ J + (sv_floor**2) * torch.eye(n, dtype=J.dtype, device=J.device)
-    coef = torch.linalg.solve(gram, (Jt @ residual.unsqueeze(-1))).squeeze(-1)
+    # solve_ex: the same factorisation as solve, without the host-side error check (a device sync on GPUs)
+    coef = torch.linalg.solve_ex(gram, (Jt @ residual.unsqueeze(-1)))[0].squeeze(-1)
     w = residual - (J @ coef.unsqueeze(-1)).squeeze(-1)
     return torch.sqrt((w * w).sum(-1) + r_floor**2)
 
@@ -74,7 +82,12 @@ class GPNDTerms:
     log_radial: torch.Tensor  # -(k - 1) log ||w_perp||
     const: float  # C_k
     perp_norm: torch.Tensor
-    singular_values: torch.Tensor = field(repr=False)
+    jacobian: torch.Tensor = field(repr=False)
+
+    @property
+    def singular_values(self) -> torch.Tensor:
+        """The singular values of J (diagnostics; computed on demand)."""
+        return torch.linalg.svdvals(self.jacobian.detach())
 
     @property
     def total(self) -> torch.Tensor:
@@ -106,8 +119,7 @@ def gpnd_terms(
     m, n = J.shape
     if x.numel() != m:
         raise ValueError(f"x has {x.numel()} entries but the decoder outputs {m}")
-    s = torch.linalg.svdvals(J)
-    log_det = -0.5 * torch.log(s**2 + sv_floor**2).sum()
+    log_det = _log_det_term(J, sv_floor)
     log_pz = latent_log_prob(z)
     k = m - n
     r = perp_norm(J, x - decoder(z), sv_floor, r_floor)
@@ -116,7 +128,25 @@ def gpnd_terms(
         log_radial = -(k - 1) * torch.log(r)
     else:
         log_pperp = log_radial = torch.zeros((), dtype=z.dtype, device=z.device)
-    return GPNDTerms(log_det, log_pz, log_pperp, log_radial, sphere_log_const(k), r, s)
+    return GPNDTerms(log_det, log_pz, log_pperp, log_radial, sphere_log_const(k), r, J)
+
+
+def _log_det_term(J: torch.Tensor, sv_floor: float) -> torch.Tensor:
+    """-sum_i 0.5 log(s_i^2 + sv_floor^2): by SVD on the CPU, by a float64 Cholesky elsewhere (no host sync)."""
+    return log_det_svd(J, sv_floor) if J.device.type == "cpu" else log_det_gram(J, sv_floor)
+
+
+def log_det_svd(J: torch.Tensor, sv_floor: float) -> torch.Tensor:
+    s = torch.linalg.svdvals(J)
+    return -0.5 * torch.log(s**2 + sv_floor**2).sum(-1)
+
+
+def log_det_gram(J: torch.Tensor, sv_floor: float) -> torch.Tensor:
+    """The same number as :func:`log_det_svd`, as -log det(J^T J + sv_floor^2 I) / 2 from ``cholesky_ex``."""
+    J64 = J.double()
+    gram = J64.transpose(-1, -2) @ J64 + (sv_floor**2) * torch.eye(J.shape[-1], dtype=J64.dtype, device=J.device)
+    L = torch.linalg.cholesky_ex(gram)[0]
+    return -torch.log(torch.diagonal(L, dim1=-2, dim2=-1)).sum(-1).to(J.dtype)
 
 
 @dataclass(frozen=True)
@@ -184,7 +214,9 @@ class NoveltyModel:
             self.latent = self.norm_kde = None
             return self
         c = self.config
-        self.latent = fit_gennorm(latents, c.beta_bounds, c.min_scale)
+        lat = fit_gennorm(latents, c.beta_bounds, c.min_scale)  # on the host (numpy)
+        dev = latents.device  # back to where z lives, so log_prob never copies from the host
+        self.latent = GeneralizedGaussian(beta=lat.beta.to(dev), loc=lat.loc.to(dev), scale=lat.scale.to(dev))
         norms = archive_perp_norms(latents, onehots, decoder, c.sv_floor, c.r_floor)
         self.norm_kde = ReflectedKDE.fit(norms, c.bandwidth, c.kde_min_bandwidth)
         return self

@@ -15,6 +15,7 @@ See docs/searchers.md for a worked example.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import typing
@@ -75,6 +76,9 @@ class SearchContext:
     epoch: int = 0  # 0-based
     step: int = 0  # step within the epoch, 0-based
     global_step: int = 0
+    #: an ``e2nas.engine.graphs.StepGraphs`` (not imported here: the engine sits above the searchers)
+    graphs: Any = None  # CUDA-graph replay of the loss passes below (None: eager)
+    autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext  # bf16 autocast or nothing
 
     @property
     def lr(self) -> float:
@@ -91,11 +95,58 @@ class SearchContext:
         c = self.config
         return torch.optim.Adam(params, lr=c.arch_lr, betas=tuple(c.arch_betas), weight_decay=c.arch_weight_decay)
 
+    # -- the supernet's loss passes: eager, or replayed from CUDA graphs (engine/graphs.py) -----------------
     def cell_loss(self, batch: Batch, cell: Cell) -> tuple[torch.Tensor, torch.Tensor]:
         """(cross-entropy, logits) of the supernet's single path ``cell`` on ``batch``."""
         x, y = batch
-        logits = self.supernet.forward_cell(x, cell)
-        return self.criterion(logits, y), logits
+
+        def fn(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            with self.autocast():
+                logits = self.supernet.forward_cell(x, cell)
+            return self.criterion(logits, y), logits
+
+        if self.graphs is None or not torch.is_grad_enabled():
+            return fn(x, y)
+        key = ("cell", cell.ops, self.supernet.training)
+        return self.graphs.loss(key, fn, (x, y), params=self._weights())
+
+    def st_loss(self, batch: Batch, cell: Cell, H: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(cross-entropy, logits) of the single path ``cell`` with straight-through op weights ``H`` (6x5); the
+        gradient reaches ``H`` (not the supernet weights when graphs are on: arch steps need only ``H``'s)."""
+        x, y = batch
+
+        def fn(x: torch.Tensor, y: torch.Tensor, H: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            with self.autocast():
+                logits = self.supernet.forward_st(x, cell, H)
+            return self.criterion(logits, y), logits
+
+        if self.graphs is None or not (torch.is_grad_enabled() and H.requires_grad):
+            return fn(x, y, H)
+        return self.graphs.loss(("st", cell.ops, self.supernet.training), fn, (x, y), arch=(H,))
+
+    def mixture_loss(
+        self, batch: Batch, W: torch.Tensor, weight_grads: bool | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(cross-entropy, logits) of the DARTS mixture with op weights ``W`` (6x5). Gradients go to ``W`` when
+        it requires them and to the supernet weights when ``weight_grads`` (default: when ``W`` does not)."""
+        x, y = batch
+
+        def fn(x: torch.Tensor, y: torch.Tensor, W: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            with self.autocast():
+                logits = self.supernet.forward_mixture(x, W)
+            return self.criterion(logits, y), logits
+
+        if self.graphs is None or not torch.is_grad_enabled():
+            return fn(x, y, W)
+        weight_grads = not W.requires_grad if weight_grads is None else weight_grads
+        params = self._weights() if weight_grads else ()
+        key = ("mixture", self.supernet.training)
+        if W.requires_grad:
+            return self.graphs.loss(key, fn, (x, y), params=params, arch=(W,))
+        return self.graphs.loss(key, fn, (x, y, W), params=params)
+
+    def _weights(self) -> tuple[torch.Tensor, ...]:
+        return tuple(self.supernet.weights())
 
     def evaluate(self, cells: list[Cell], batches: int | None = None) -> list[tuple[float, float]]:
         """(valid loss, valid accuracy %) of each cell with its inherited weights, on the same fixed batches
@@ -144,6 +195,9 @@ class Searcher:
     needs_valid_batch: ClassVar[bool] = True
     #: True if the method trains one cell per step and so supports the complementation loss (``epsilon``)
     supports_epsilon: ClassVar[bool] = True
+    #: True if the method's cells repeat from step to step (GDAS, E²NAS, DARTS' one mixture): CUDA graphs pay off
+    #: (``cuda_graphs: auto`` turns them on); False for uniform sampling (RandomNAS), where captures would not
+    cells_repeat: ClassVar[bool] = False
     #: epsilon used when the user gives none (E²NAS: 0.5, SPEC §6); 0 = complementation off
     default_epsilon: ClassVar[float] = 0.0
     #: config fields the ``paper`` preset changes for this method (e.g. DARTS: {"epochs": 50})

@@ -45,6 +45,7 @@ class DARTSV1(Searcher):
     Options = DARTSOptions
     supports_epsilon = False
     spaces: ClassVar[tuple[str, ...]] = ("nb201", "darts")
+    cells_repeat = True  # one mixture for every step: one graph per mode
     paper_overrides: ClassVar[dict[str, Any]] = {"epochs": 50}
     state_attrs: ClassVar[tuple[str, ...]] = ("alpha", "arch_optimizer")
 
@@ -54,10 +55,10 @@ class DARTSV1(Searcher):
         self.alpha = init.to(ctx.device).requires_grad_(True)
         self.arch_optimizer = ctx.make_arch_optimizer([self.alpha])
 
-    def mixture_loss(self, batch: Batch, ctx: SearchContext, alpha: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x, y = batch
-        logits = ctx.supernet.forward_mixture(x, F.softmax(alpha, dim=-1))
-        return ctx.criterion(logits, y), logits
+    def mixture_loss(
+        self, batch: Batch, ctx: SearchContext, alpha: torch.Tensor, weight_grads: bool | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        return ctx.mixture_loss(batch, F.softmax(alpha, dim=-1), weight_grads)
 
     def weight_loss(self, batch: Batch, ctx: SearchContext) -> tuple[torch.Tensor, torch.Tensor]:
         return self.mixture_loss(batch, ctx, self.alpha.detach())
@@ -99,7 +100,7 @@ class DARTSV2(DARTSV1):
             with torch.no_grad():
                 for p, v in zip(params, w_unrolled, strict=True):
                     p.copy_(v)
-            loss, logits = self.mixture_loss(valid_batch, ctx, self.alpha)
+            loss, logits = self.mixture_loss(valid_batch, ctx, self.alpha, weight_grads=True)
             grads = torch.autograd.grad(loss, [self.alpha, *params], allow_unused=True)
             d_alpha = grads[0]
             d_w = [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads[1:], strict=True)]

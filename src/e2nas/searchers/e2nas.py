@@ -35,7 +35,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from e2nas.nn.device import to_device
 from e2nas.novelty import Archive, GammaParseError, NoveltyConfig, NoveltyModel, cell_onehot, parse_gamma
+from e2nas.novelty.background import BackgroundTask
 from e2nas.searchers.base import Batch, SearchContext, Searcher, SearcherError, SearcherOptions
 from e2nas.searchers.complement import complement, complement_loss
 from e2nas.searchers.registry import register_searcher
@@ -64,6 +66,7 @@ class E2NASOptions(SearcherOptions):
     )
     vae: str | None = None  # path to a D-VAE checkpoint; None: the shipped pretrained model
     dead_cell: str = "mixture"  # paper, disconnected cell: mixture = valid loss of the decoder-weighted mixture; skip
+    async_refit: bool = True  # refit the novelty model on a worker thread during the weight step (same numbers)
 
 
 #: z steps of the paper protocol: 250 epochs x 391 steps (25k images, batch 64)
@@ -101,6 +104,7 @@ class E2NAS(Searcher):
     name = "e2nas"
     description = "E²NAS: latent z of the D-VAE, valid-loss + GPND-novelty gradient, complementation loss"
     Options = E2NASOptions
+    cells_repeat = True  # z moves slowly: the decoded cell stays for many steps
     default_epsilon: ClassVar[float] = 0.5
     state_attrs: ClassVar[tuple[str, ...]] = (
         "z",
@@ -138,6 +142,9 @@ class E2NAS(Searcher):
         self.gamma_t = 0.0
         self.dead_steps = 0
         self.vae: torch.nn.Module | None = None
+        self._ops: tuple[Cell, torch.Tensor] | None = None  # the last decoded cell and its ops on the device
+        self._probs: tuple[Cell, int, torch.Tensor] | None = None  # its p_e(z | cell), z's version (decode())
+        self._refit_checked: int | None = None  # the global step whose refit decision was made
 
     # -- setup ------------------------------------------------------------------------------------------
     def setup(self, ctx: SearchContext) -> None:
@@ -152,8 +159,10 @@ class E2NAS(Searcher):
             raise SearcherError(f"the reference variant needs a D-VAE with nz <= {reference_dim}, got nz={nz}")
         self.nz = nz
         dim = reference_dim if self.reference else nz
-        # z lives on the CPU with the D-VAE; H is moved to the supernet's device (autograd follows)
-        self.z = (o.init_std * torch.randn(dim, generator=ctx.generator)).requires_grad_(True)
+        # z, the D-VAE and the novelty model live on the training device: a step moves only the six op indices
+        # of the sampled cell to the host (they choose the kernels), nothing else
+        self.vae = self.vae.to(ctx.device)
+        self.z = (o.init_std * torch.randn(dim, generator=ctx.generator)).to(ctx.device).requires_grad_(True)
         self.arch_optimizer = ctx.make_arch_optimizer([self.z])
         lr = o.arch_lr if o.arch_lr is not None else z_lr_for(ctx.config.arch_lr, ctx.epochs * ctx.steps_per_epoch)
         for g in self.arch_optimizer.param_groups:
@@ -174,6 +183,7 @@ class E2NAS(Searcher):
         )
         self.novelty_model.decoder = self.decoder
         self.gamma_t = self.schedule(0, ctx.epochs)
+        self.refit = BackgroundTask(enabled=o.async_refit, device=ctx.device)
 
     def _radius(self, option: float | None) -> float:
         """The ball z is kept in: the decoder was trained on encoder means only, and novelty pushes z away
@@ -188,10 +198,8 @@ class E2NAS(Searcher):
 
     def _project(self) -> None:
         if self.z_radius > 0:
-            with torch.no_grad():
-                n = self.z.norm()
-                if n > self.z_radius:
-                    self.z.mul_(self.z_radius / n)
+            with torch.no_grad():  # a factor of exactly 1 inside the ball: no branch on a device value
+                self.z.mul_(torch.clamp(self.z_radius / self.z.norm(), max=1.0))
 
     def _encode(self, cells: list[Cell]) -> torch.Tensor:
         assert self.vae is not None
@@ -208,15 +216,38 @@ class E2NAS(Searcher):
         return self.vae.edge_probs(z).reshape(-1)
 
     # -- cells ------------------------------------------------------------------------------------------
-    def decode(self, sample: bool, ctx: SearchContext | None = None) -> Cell:
+    def decode(self, sample: bool, ctx: SearchContext | None = None, keep_probs: bool = False) -> Cell:
+        """Decode z into a cell. The op indices are the step's one device-to-host read (they choose kernels).
+        On the CPU a sample is a seeded multinomial draw; on a GPU an inverse-CDF draw from six uniforms of the
+        same CPU generator (same distribution, another random stream).
+
+        ``keep_probs`` (the training step, paper variant): the decoding pass runs with autograd and its per-edge
+        probabilities are kept for the arch step's straight-through weights. They are those of the decoder
+        teacher-forced on the decoded cell (each vertex is conditioned on the ops chosen before it), so this
+        saves that second decoder pass; z does not change in between (checked by its version counter)."""
         assert self.vae is not None
-        zl = self.latent().detach()
+        keep = keep_probs and not self.reference
+        zl = self.latent() if keep else self.latent().detach()
+        kw: dict[str, Any] = {"mode": "sample" if sample else "argmax"}
         if sample:
             assert ctx is not None
-            ops = self.vae.decode_sample(zl, generator=ctx.generator)
-        else:
-            ops = self.vae.decode_argmax(zl)
-        return self.space.arch(ops.reshape(-1).tolist())
+            if zl.device.type == "cpu":
+                kw["generator"] = ctx.generator
+            else:
+                kw["uniforms"] = to_device(torch.rand(1, self.space.num_edges, generator=ctx.generator), zl.device)
+        with torch.set_grad_enabled(keep):
+            logp, ops = self.vae.decoder(zl.unsqueeze(0), **kw)
+        ops = ops.reshape(-1)
+        cell = self.space.arch([int(o) for o in ops.tolist()])
+        self._ops = (cell, ops)
+        self._probs = (cell, self.z._version, logp[0, :, : self.space.num_ops].exp()) if keep else None
+        return cell
+
+    def _ops_tensor(self, cell: Cell) -> torch.Tensor:
+        """``cell``'s op indices on z's device (the decoded tensor when it is the last decoded cell)."""
+        if self._ops is not None and self._ops[0] == cell:
+            return self._ops[1]
+        return to_device(torch.tensor(cell.ops), self.z.device)
 
     def current_cell(self) -> Cell:
         return self.decode(sample=False)
@@ -230,9 +261,10 @@ class E2NAS(Searcher):
 
     # -- weight step ------------------------------------------------------------------------------------
     def weight_loss(self, batch: Batch, ctx: SearchContext) -> tuple[torch.Tensor, torch.Tensor]:
-        cur = self.decode(sample=self.options.sample, ctx=ctx)
+        cur = self.decode(sample=self.options.sample, ctx=ctx, keep_probs=True)
         self.step_cell = cur
         self.archive.add(cur)
+        self._start_refit(ctx)  # runs while the supernet trains; joined in arch_step
         loss_cur, logits = ctx.cell_loss(batch, cur)
         if self.reference:
             loss = self._reference_lc(batch, ctx, cur, loss_cur)
@@ -257,36 +289,53 @@ class E2NAS(Searcher):
     def straight_through(self, cell: Cell) -> tuple[torch.Tensor, torch.Tensor]:
         """(H, p): straight-through op weights (6x5) for ``cell`` and the probabilities p they carry."""
         assert self.vae is not None
-        onehot = F.one_hot(torch.tensor(cell.ops), self.space.num_ops).to(self.z.dtype)
+        ops = self._ops_tensor(cell)
+        onehot = F.one_hot(ops, self.space.num_ops).to(self.z.dtype)
+        kept = self._probs
         if self.reference:
-            p = torch.softmax(self.z, dim=0).reshape(self.space.num_edges, self.space.num_ops)  # joint softmax over 30
+            # one joint softmax over all 30 entries
+            p = torch.softmax(self.z, dim=0).reshape(self.space.num_edges, self.space.num_ops)
+        elif kept is not None and kept[0] == cell and kept[1] == self.z._version:
+            p, self._probs = kept[2], None  # this step's decoding pass (see decode); its graph is used once
         else:
-            p = self.vae.edge_probs(self.z, ops=torch.tensor(cell.ops))  # through the decoder
+            p = self.vae.edge_probs(self.z, ops=ops)  # through the decoder
         return onehot - p.detach() + p, p
 
     def valid_loss(self, valid_batch: Batch, ctx: SearchContext, cell: Cell) -> tuple[torch.Tensor, torch.Tensor]:
-        x, y = valid_batch
+        x = valid_batch[0]
         H, p = self.straight_through(cell)
         if not cell.connected and not self.reference and self.options.dead_cell == "mixture":
             # A disconnected cell outputs zeros, so its straight-through gradient is exactly zero and z would sit
             # on it once γ_t is small (measured on cpu-small: runs ended on 9.7 % cells). The DARTS relaxation
             # with the decoder's probabilities as weights says which ops would reconnect it.
             self.dead_steps += 1
-            logits = ctx.supernet.forward_mixture(x, p.to(x.device))
-        else:
-            logits = ctx.supernet.forward_st(x, cell, H.to(x.device))
-        return ctx.criterion(logits, y), logits
+            return ctx.mixture_loss(valid_batch, p.to(x.device))
+        return ctx.st_loss(valid_batch, cell, H.to(x.device))
+
+    def _start_refit(self, ctx: SearchContext) -> None:
+        """Refit p_Z and p_perp when due (every ``refit_every`` steps, and until the model is first ready). The
+        archive does not change between here and the arch step, so this is the refit the arch step would do."""
+        m = self.novelty_model
+        self._refit_checked = ctx.global_step
+        due = ctx.global_step % self.options.refit_every == 0
+        if len(self.archive) >= m.config.min_points and (due or not m.ready):
+            self.refit.submit(self._refit)
+
+    def _refit(self) -> None:
+        dev = self.z.device
+        latents, onehots = to_device(self.archive.latents(), dev), to_device(self.archive.onehots(), dev)
+        self.novelty_model.fit(latents, onehots, self.decoder)
 
     def _maybe_refit(self, ctx: SearchContext) -> None:
-        m = self.novelty_model
-        n = len(self.archive)
-        due = ctx.global_step % self.options.refit_every == 0
-        if n >= m.config.min_points and (due or not m.ready):
-            m.fit(self.archive.latents(), self.archive.onehots(), self.decoder)
+        """Join the refit started in this step's weight step (or decide now if the arch step runs alone)."""
+        if self._refit_checked != ctx.global_step:
+            self._start_refit(ctx)
+        self.refit.wait()
 
     def novelty_log_density(self, cell: Cell) -> torch.Tensor:
         """log p_A(z) at the current z for ``cell`` (0 until the model is ready); differentiable in z."""
-        return self.novelty_model.log_density(self.latent(), cell_onehot(cell, self.z.dtype))
+        x = to_device(cell_onehot(cell, self.z.dtype), self.z.device)
+        return self.novelty_model.log_density(self.latent(), x)
 
     def arch_step(self, train_batch: Batch, valid_batch: Batch | None, ctx: SearchContext) -> dict[str, float]:
         assert valid_batch is not None
@@ -309,24 +358,26 @@ class E2NAS(Searcher):
         self.z.grad = self.mix(g_val, g_nov, g)
         self.arch_optimizer.step()
         self._project()
+        # device tensors, no host read: the engine accumulates them. float64 from float32 is exact and the
+        # arithmetic below is Python's double arithmetic, so on the CPU the logged numbers are unchanged
         y = valid_batch[1]
-        acc = float((logits.detach().argmax(1) == y).float().mean()) * 100.0
+        l_val64, log_p64 = l_val.detach().double(), log_p.detach().double()
         return {
-            "arch_loss": (1.0 - g) * float(l_val.detach()) + g * float(log_p.detach()),
-            "arch_acc": acc,
-            "valid_loss": float(l_val.detach()),
-            "novelty": -float(log_p.detach()),
-            "grad_val_norm": float(g_val.norm()),
-            "grad_novelty_norm": float(g_nov.norm()),
+            "arch_loss": (1.0 - g) * l_val64 + g * log_p64,
+            "arch_acc": (logits.detach().argmax(1) == y).float().mean().double() * 100.0,
+            "valid_loss": l_val64,
+            "novelty": -log_p64,
+            "grad_val_norm": g_val.norm().double(),
+            "grad_novelty_norm": g_nov.norm().double(),
         }
 
     def mix(self, g_val: torch.Tensor, g_nov: torch.Tensor, gamma: float) -> torch.Tensor:
         """The z gradient. ``none``: (1-γ)·∇L_val + γ·∇log p_A, the spec's objective. ``unit``: both gradients
         scaled to norm 1 first, so γ mixes directions (log p_A's gradient is often 10^3-10^15 times larger than
         L_val's, which makes L_val irrelevant under ``none`` until γ is tiny)."""
-        if self.options.grad_balance == "unit":
+        if self.options.grad_balance == "unit":  # a zero gradient stays exactly zero (0 / 1e-12)
             g_val = g_val / g_val.norm().clamp_min(1e-12)
-            g_nov = g_nov / g_nov.norm().clamp_min(1e-12) if bool(g_nov.any()) else g_nov
+            g_nov = g_nov / g_nov.norm().clamp_min(1e-12)
         return (1.0 - gamma) * g_val + gamma * g_nov
 
     # -- logging / checkpointing ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import torch
 import torch.nn.functional as F
 
+from e2nas.nn.device import to_device
 from e2nas.searchers.base import Batch, SearchContext, SearcherOptions
 from e2nas.searchers.complement import SinglePathSearcher
 from e2nas.searchers.registry import register_searcher
@@ -32,6 +33,7 @@ class GDAS(SinglePathSearcher):
     name = "gdas"
     description = "GDAS: hard Gumbel-softmax straight-through over per-edge logits, tau 10 -> 0.1"
     Options = GDASOptions
+    cells_repeat = True  # the Gumbel argmax concentrates on few cells once tau is low (GDAS-A: one cell)
     sample: ClassVar[bool] = True
     spaces: ClassVar[tuple[str, ...]] = ("nb201", "darts")
     state_attrs: ClassVar[tuple[str, ...]] = SinglePathSearcher.state_attrs + ("alpha", "arch_optimizer", "tau")
@@ -52,7 +54,7 @@ class GDAS(SinglePathSearcher):
         logp = F.log_softmax(self.alpha, dim=-1)
         if self.sample:
             u = torch.rand(self.alpha.shape, generator=ctx.generator).clamp_(1e-10, 1.0 - 1e-7)
-            logp = logp + (-torch.log(-torch.log(u))).to(logp.device)
+            logp = logp + to_device(-torch.log(-torch.log(u)), logp.device)
         p = F.softmax(logp / self.tau, dim=-1)
         idx = p.argmax(dim=-1)
         H = F.one_hot(idx, self.space.num_ops).to(p.dtype) - p.detach() + p
@@ -66,8 +68,7 @@ class GDAS(SinglePathSearcher):
         assert valid_batch is not None
         x, y = valid_batch
         cell, H = self.hard_weights(ctx)
-        logits = ctx.supernet.forward_st(x, cell, H)
-        loss = ctx.criterion(logits, y)
+        loss, logits = ctx.st_loss(valid_batch, cell, H)
         self.arch_optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.arch_optimizer.step()

@@ -103,8 +103,11 @@ class Supernet(MacroNetwork):
         other weights as scalars (6x5; see the module docstring)."""
         ops = Cell.parse(cell).ops
         _check_weights(weights)
-        unchosen = 1.0 - torch.nn.functional.one_hot(torch.tensor(ops, device=weights.device), NUM_OPS)
-        shifts = (weights * unchosen.to(weights.dtype)).sum(1)  # sums of exact zeros for straight-through H
+        # the one-hot rows come from an identity built on the weights' device: no host-to-device copy (that
+        # would sync a GPU, and is not allowed inside a CUDA graph capture); the same 0/1 values as one_hot
+        eye = torch.eye(NUM_OPS, dtype=weights.dtype, device=weights.device)
+        unchosen = 1.0 - torch.stack([eye[o] for o in ops])
+        shifts = (weights * unchosen).sum(1)  # sums of exact zeros for straight-through H
         return self.classifier(self.forward_features(x, lambda m, h: m.forward_st(h, ops, weights, shifts)))
 
     def forward_mixture(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:

@@ -7,7 +7,10 @@ topology). The chosen type is then fed forward through the decoder GRU. How it i
 
 * ``ops`` given (teacher forcing): the given op of each edge is fed forward;
 * ``mode="argmax"``: the most likely op is fed forward (the argmax decode path);
-* ``mode="sample"``: an op drawn from the predicted distribution (seeded ``torch.Generator``).
+* ``mode="sample"``: an op drawn from the predicted distribution: by ``torch.multinomial`` with a seeded
+  ``torch.Generator``, or, given ``uniforms`` (B, 6) in [0, 1), by inverse CDF on the decoder's device. The
+  latter is what a GPU search uses: its generator is a CPU one (checkpointed with the run), so a CUDA
+  multinomial could not take it, and a host round trip per vertex would be six syncs per step.
 
 The probabilities are a differentiable function of z (the choices themselves are piecewise constant and
 carry no gradient). No in-place ops, no ``.item()``, no Python branching on tensor values, so the
@@ -57,6 +60,7 @@ class DAGDecoder(nn.Module):
         mode: str = "argmax",
         generator: torch.Generator | None = None,
         temperature: float = 1.0,
+        uniforms: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """z (B, nz) -> (log-probs over all 8 types at the op vertices (B, 6, 8), chosen ops (B, 6)).
 
@@ -83,6 +87,10 @@ class DAGDecoder(nn.Module):
                     t = ops[:, op_slot[v]]
                 elif mode == "argmax":
                     t = torch.argmax(logp, dim=-1)
+                elif uniforms is not None:
+                    cdf = logp.detach()[:, :NUM_OPS].exp().cumsum(-1)
+                    u = uniforms[:, op_slot[v], None] * cdf[:, -1:]
+                    t = (cdf <= u).sum(-1).clamp(max=NUM_OPS - 1)
                 else:
                     t = torch.multinomial(logp.detach().exp(), 1, generator=generator).squeeze(-1)
                 chosen.append(t)

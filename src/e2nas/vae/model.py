@@ -106,10 +106,14 @@ class DVAE(nn.Module):
         return ops.squeeze(0) if single else ops
 
     @torch.no_grad()
-    def decode_sample(self, z: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """A cell drawn from p(cell | z), op by op (seed it with ``generator``): (B, 6) or (6,)."""
+    def decode_sample(
+        self, z: torch.Tensor, generator: torch.Generator | None = None, uniforms: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """A cell drawn from p(cell | z), op by op: (B, 6) or (6,). Seed it with ``generator`` (multinomial), or
+        give ``uniforms`` (B, 6) / (6,) in [0, 1) on z's device (inverse CDF, no host round trip)."""
         single = z.ndim == 1
-        _, ops = self.decoder(z.unsqueeze(0) if single else z, mode="sample", generator=generator)
+        u = uniforms.unsqueeze(0) if (uniforms is not None and uniforms.ndim == 1) else uniforms
+        _, ops = self.decoder(z.unsqueeze(0) if single else z, mode="sample", generator=generator, uniforms=u)
         return ops.squeeze(0) if single else ops
 
     # -- training ----------------------------------------------------------------------------------
