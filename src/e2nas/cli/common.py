@@ -43,3 +43,18 @@ def file_errors_as_one_line(command: F) -> F:
 
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, indent=None, sort_keys=False) + "\n")
+
+
+def run_line(entry: dict) -> str:
+    """One line of a sweep's progress: status, run name, its final cell's C10 valid or its error, wall time."""
+    status = entry["status"]
+    extra = ""
+    if entry.get("final_cifar10_valid") is not None:
+        extra = f"  final #{entry['final_index']} C10 valid {entry['final_cifar10_valid']:.2f}"
+    if entry.get("error"):
+        extra = f"  {entry['error']}"
+    if entry.get("wall_s") is not None and status != "started":
+        extra += f"  ({entry['wall_s']:.0f}s)"
+    if entry.get("gpu") is not None:
+        extra += f"  [GPU {entry['gpu']}]"
+    return f"{status:>11}  {entry['name']}{extra}"

@@ -7,21 +7,7 @@ from typing import Any
 
 import typer
 
-from e2nas.cli.common import fail, print_json
-
-
-def _line(entry: dict) -> str:
-    status = entry["status"]
-    extra = ""
-    if entry.get("final_cifar10_valid") is not None:
-        extra = f"  final #{entry['final_index']} C10 valid {entry['final_cifar10_valid']:.2f}"
-    if entry.get("error"):
-        extra = f"  {entry['error']}"
-    if entry.get("wall_s") is not None and status != "started":
-        extra += f"  ({entry['wall_s']:.0f}s)"
-    if entry.get("gpu") is not None:
-        extra += f"  [GPU {entry['gpu']}]"
-    return f"{status:>11}  {entry['name']}{extra}"
+from e2nas.cli.common import fail, print_json, run_line
 
 
 def sweep(
@@ -76,7 +62,7 @@ def sweep(
             engine=engine,
             address=address,
             threads=threads,
-            report=lambda e: typer.echo(_line(e), err=True),
+            report=lambda e: typer.echo(run_line(e), err=True),
             gpus=gpus,
             gpu_per_run=gpu_per_run,
             ship_code=ship_code,

@@ -109,7 +109,7 @@ def reproduce(
             typer.echo(f"{r['status']:>11}  {r['experiment']:<6}  {r['name']}")
         typer.echo(f"{len(rows)} runs at preset {preset_of(experiments)}")
         return
-    from e2nas.cli.experiments import _line
+    from e2nas.cli.common import run_line as _line
 
     report_dir = out or Path("docs") / "results" / preset_of(experiments)
     try:

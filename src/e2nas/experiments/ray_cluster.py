@@ -68,10 +68,3 @@ def task_options(threads: int, plan: GpuPlan) -> dict[str, Any]:
     if plan.enabled:
         opts["num_gpus"] = plan.per_run
     return opts
-
-
-def run_task(spec: dict[str, Any], run_dir: str, threads: int, device: str | None) -> dict[str, Any]:
-    """The body of one Ray task: the run, with where it ran (``execute_run`` records the node and GPUs)."""
-    from e2nas.experiments.sweep import execute_run
-
-    return execute_run(spec, run_dir, threads, device)

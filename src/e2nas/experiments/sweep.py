@@ -360,6 +360,11 @@ def run_status(run_dir: Path) -> str:
     return "pending"
 
 
+def run_task(spec: dict[str, Any], run_dir: str, threads: int, device: str | None) -> dict[str, Any]:
+    """The body of one Ray task: the run, with where it ran (``execute_run`` records the node and GPUs)."""
+    return execute_run(spec, run_dir, threads, device)
+
+
 def execute_run(
     spec: dict[str, Any], run_dir: str, threads: int | None = None, device: str | None = None
 ) -> dict[str, Any]:
@@ -559,7 +564,7 @@ def _run_ray(
         import ray
     except ImportError:
         raise SweepError("--engine ray needs Ray: pip install 'e2nas[ray]'") from None
-    from e2nas.experiments.ray_cluster import RayConnectError, connect, run_task, task_options
+    from e2nas.experiments.ray_cluster import RayConnectError, connect, task_options
 
     plan = plan or GpuPlan()
     try:
