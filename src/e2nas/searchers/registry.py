@@ -7,54 +7,29 @@ searcher is one new file; nothing else needs editing. Third-party packages can r
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from pathlib import Path
 from typing import Any
 
+from e2nas.plugins import PluginRegistry
 from e2nas.searchers.base import Searcher, SearcherError, SearcherOptions, parse_options
 
-_REGISTRY: dict[str, type[Searcher]] = {}
-_discovered = False
-#: modules of this package that hold infrastructure, not searchers
-_NOT_SEARCHERS = {"base", "registry", "complement"}
-
-
-def register_searcher(cls: type[Searcher]) -> type[Searcher]:
-    """Class decorator: make ``cls`` available under ``cls.name``."""
-    if not cls.name:
-        raise ValueError(f"{cls.__qualname__} needs a non-empty class attribute 'name'")
-    other = _REGISTRY.get(cls.name)
-    if other is not None and other is not cls and other.__qualname__ != cls.__qualname__:
-        raise ValueError(f"searcher name {cls.name!r} is taken by {other.__module__}.{other.__qualname__}")
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
-def _discover() -> None:
-    global _discovered
-    if _discovered:
-        return
-    _discovered = True
-    package = __name__.rpartition(".")[0]  # this module's package, found without importing it (no circle)
-    for mod in pkgutil.iter_modules([str(Path(__file__).parent)]):
-        if mod.name not in _NOT_SEARCHERS and not mod.name.startswith("_"):
-            importlib.import_module(f"{package}.{mod.name}")
-    try:
-        from importlib.metadata import entry_points
-
-        for ep in entry_points(group="e2nas.searchers"):
-            ep.load()
-    except Exception:  # a broken third-party plugin must not break the built-in methods
-        pass
+#: the registered searchers (base, registry and complement are infrastructure, not searchers)
+_PLUGINS: PluginRegistry[type[Searcher]] = PluginRegistry(
+    "searcher",
+    __name__.rpartition(".")[0],
+    Path(__file__).parent,
+    {"base", "registry", "complement"},
+    "e2nas.searchers",
+)
+register_searcher = _PLUGINS.register
 
 
 def get_searcher_class(name: str) -> type[Searcher]:
-    _discover()
+    classes = _PLUGINS.classes()
     try:
-        return _REGISTRY[name]
+        return classes[name]
     except KeyError:
-        raise SearcherError(f"unknown method {name!r}; known methods: {', '.join(sorted(_REGISTRY))}") from None
+        raise SearcherError(f"unknown method {name!r}; known methods: {', '.join(sorted(classes))}") from None
 
 
 def check_space(name: str, space: str) -> None:
@@ -69,8 +44,8 @@ def check_space(name: str, space: str) -> None:
 
 def list_searchers() -> dict[str, str]:
     """``{name: one-line description}`` of every registered searcher, sorted by name."""
-    _discover()
-    return {n: _REGISTRY[n].description for n in sorted(_REGISTRY)}
+    classes = _PLUGINS.classes()
+    return {n: classes[n].description for n in sorted(classes)}
 
 
 def create_searcher(
