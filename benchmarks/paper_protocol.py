@@ -31,8 +31,8 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from xautodl_peer import gdas_supernet  # the peer module next to this script
 
-OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 STEPS_PER_EPOCH = 391  # 25,000 search-train images / batch 64
 DEFAULT_METHODS = "gdas,gdas-a,e2nas,random,setn,enas,darts-v1,darts-v2"
 
@@ -89,18 +89,10 @@ def xautodl_gdas(
     args: argparse.Namespace, device: torch.device, weight_only: bool = False
 ) -> Callable[[int], None] | None:
     """AutoDL-Projects' GDAS supernet, one weight (+ one arch) step per call (SPEC §9 config), or None."""
-    try:
-        from xautodl.config_utils import dict2config
-        from xautodl.models import get_cell_based_tiny_net
-    except Exception:  # noqa: BLE001 - not installed (optional peer)
+    peer = gdas_supernet(args.C, args.N, device)
+    if peer is None:
         return None
-    torch.manual_seed(0)
-    spec = {"name": "GDAS", "C": args.C, "N": args.N, "max_nodes": 4, "num_classes": 10, "space": OPS}
-    net = get_cell_based_tiny_net(dict2config({**spec, "affine": False, "track_running_stats": False}, None))
-    net = net.to(device)
-    net.set_tau(10.0)
-    w_opt = torch.optim.SGD(net.get_weights(), lr=0.025, momentum=0.9, nesterov=True, weight_decay=5e-4)
-    a_opt = torch.optim.Adam(net.get_alphas(), lr=3e-4, betas=(0.5, 0.999), weight_decay=1e-3)
+    net, w_opt, a_opt = peer
     g = torch.Generator().manual_seed(1)
     x, y = torch.randn(args.batch, 3, 32, 32, generator=g).to(device), torch.randint(0, 10, (args.batch,)).to(device)
     params = list(net.get_weights())

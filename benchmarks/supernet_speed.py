@@ -24,8 +24,8 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
+from xautodl_peer import gdas_supernet  # the peer module next to this script
 
-OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 PINNED = 2581  # |nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|
 
 
@@ -43,6 +43,7 @@ def ours(method: str, pin: bool, args, device: torch.device, nhwc: bool | None =
     from e2nas.engine import make_config
     from e2nas.searchers import SearchContext, create_searcher
     from e2nas.space import Cell
+    from e2nas.spaces import get_space
     from e2nas.supernet import Supernet
 
     torch.manual_seed(0)
@@ -53,7 +54,18 @@ def ours(method: str, pin: bool, args, device: torch.device, nhwc: bool | None =
     opt = torch.optim.SGD(net.weights(), lr=cfg.lr, momentum=0.9, nesterov=True, weight_decay=cfg.weight_decay)
     searcher = create_searcher(method)
     gen = torch.Generator().manual_seed(0)
-    ctx = SearchContext(net, cfg, device, opt, torch.nn.CrossEntropyLoss(), gen, lambda n: iter(()), 250, 391)
+    ctx = SearchContext(
+        supernet=net,
+        config=cfg,
+        space=get_space(cfg.space),
+        device=device,
+        w_optimizer=opt,
+        criterion=torch.nn.CrossEntropyLoss(),
+        generator=gen,
+        valid_batches=lambda n: iter(()),
+        epochs=250,
+        steps_per_epoch=391,
+    )
     searcher.setup(ctx)
     if pin:
         with torch.no_grad():
@@ -79,23 +91,15 @@ def ours(method: str, pin: bool, args, device: torch.device, nhwc: bool | None =
 
 
 def xautodl_gdas(pin: bool, args, device: torch.device) -> dict[str, Callable[[], None]] | None:
-    try:
-        from xautodl.config_utils import dict2config
-        from xautodl.models import get_cell_based_tiny_net
-    except Exception:
+    peer = gdas_supernet(args.C, args.N, device)
+    if peer is None:
         return None
-    torch.manual_seed(0)
-    spec = {"name": "GDAS", "C": args.C, "N": args.N, "max_nodes": 4, "num_classes": 10, "space": OPS}
-    net = get_cell_based_tiny_net(dict2config({**spec, "affine": False, "track_running_stats": False}, None))
-    net = net.to(device)
-    net.set_tau(10.0)
+    net, w_opt, a_opt = peer
     if pin:
         from e2nas.space import Cell
 
         with torch.no_grad():
             net.arch_parameters.copy_(100.0 * F.one_hot(torch.tensor(Cell.parse(PINNED).ops), 5).float())
-    w_opt = torch.optim.SGD(net.get_weights(), lr=0.025, momentum=0.9, nesterov=True, weight_decay=5e-4)
-    a_opt = torch.optim.Adam(net.get_alphas(), lr=3e-4, betas=(0.5, 0.999), weight_decay=1e-3)
     train, valid = _batch(args.batch, device, 1), _batch(args.batch, device, 2)
     params = list(net.get_weights())
 
