@@ -52,6 +52,21 @@ def test_rank_options_plot_and_kept_epochs(smoke_run, tmp_path):
     assert cfg.method == "random" and net.state_dict().keys() == final.state_dict().keys()
 
 
+def test_rank_with_running_bn_statistics_says_so_and_differs_from_batch_statistics(smoke_run):
+    out, _ = smoke_run
+    runs = {}
+    for bn in ("batch", "running"):
+        res = runner.invoke(app, ["rank", str(out), "--cells", "6", "--images", "64", "--bn", bn, "--json"])
+        assert res.exit_code == 0, res.output
+        runs[bn] = json.loads(res.stdout)
+        assert runs[bn]["bn"] == bn
+    losses = {bn: [c["inherited_loss"] for c in d["per_cell"]] for bn, d in runs.items()}
+    assert [c["index"] for c in runs["batch"]["per_cell"]] == [c["index"] for c in runs["running"]["per_cell"]]
+    assert losses["batch"] != losses["running"], "running statistics must give other numbers than batch ones"
+    res = runner.invoke(app, ["rank", str(out), "--cells", "6", "--images", "64", "--bn", "running"])
+    assert res.exit_code == 0 and "BN running statistics" in res.stdout
+
+
 @pytest.mark.parametrize(
     "args, match",
     [
@@ -59,6 +74,7 @@ def test_rank_options_plot_and_kept_epochs(smoke_run, tmp_path):
         (["--images", "0"], "--images must be between 1"),
         (["--images", "100000"], "--images must be between 1"),
         (["--epoch", "3"], "kept no supernet of epoch 3; kept epochs: 2"),
+        (["--bn", "both"], "--bn must be one of batch, running"),
     ],
 )
 def test_rank_bad_input_is_one_line_exit_2(smoke_run, args, match):

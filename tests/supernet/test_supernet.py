@@ -129,3 +129,34 @@ def test_channels_last_gives_the_same_outputs():
         a = net.forward_cell(x, cell)
         b = net_cl.forward_cell(x.contiguous(memory_format=torch.channels_last), cell)
     assert torch.allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.parametrize("bn", ["batch", "running"])
+def test_evaluate_cells_uses_the_asked_bn_statistics_and_leaves_the_supernet_as_it_was(bn):
+    from e2nas.supernet.evaluate import evaluate_cells
+
+    torch.manual_seed(0)
+    net = Supernet(C=4, N=1, num_classes=10)
+    _randomise_bn(net)
+    net.eval()
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    x, y = torch.randn(8, 3, 16, 16), torch.randint(0, 10, (8,))
+    cells = _cells(2)
+    scores = evaluate_cells(net, cells, [(x, y)], bn=bn)
+    assert not net.training  # the mode is restored
+    assert all(torch.equal(v, before[k]) for k, v in net.state_dict().items())  # and the running statistics
+    net.train(bn == "batch")  # the mode evaluate_cells must have used
+    with torch.no_grad():
+        expect = [torch.nn.functional.cross_entropy(net.forward_cell(x, c), y).item() for c in cells]
+    assert [s[0] for s in scores] == pytest.approx(expect, rel=1e-5)
+
+
+def test_evaluate_cells_refuses_running_statistics_the_supernet_does_not_keep():
+    from e2nas.supernet.evaluate import evaluate_cells
+
+    net = Supernet(C=4, N=1, track_running_stats=False)
+    x, y = torch.randn(4, 3, 16, 16), torch.randint(0, 10, (4,))
+    with pytest.raises(ValueError, match="track_running_stats"):
+        evaluate_cells(net, _cells(1), [(x, y)], bn="running")
+    with pytest.raises(ValueError, match="bn must be one of"):
+        evaluate_cells(net, _cells(1), [(x, y)], bn="both")

@@ -17,6 +17,9 @@ def rank(
     images: int = typer.Option(None, "--images", "-n", help="valid images per cell [default: the run's, all]"),
     seed: int = typer.Option(None, "--seed", help="seed of the cell sample [default: the run's, 0]"),
     epoch: int = typer.Option(None, "--epoch", help="rank the supernet kept at this epoch (search --snapshot-every)"),
+    bn: str = typer.Option(
+        None, "--bn", help="BN statistics of the evaluation: batch (each batch's own) or running [default: the run's]"
+    ),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda"),
     threads: int = typer.Option(None, "--threads", help="torch CPU threads"),
     plot: Path = typer.Option(None, "--plot", help="write the scatter plot (ground truth vs inherited accuracy) here"),
@@ -49,7 +52,7 @@ def rank(
         loader = DeviceLoader(valid, cfg.batch_size, device, cfg.seed, stream=1, channels_last=cfg.use_channels_last())
         if cfg.use_channels_last():
             net = net.to(memory_format=torch.channels_last)
-        result = rank_supernet(net, loader, k, n, s)
+        result = rank_supernet(net, loader, k, n, s, bn=bn or cfg.eval_bn)
     except (CheckpointError, DataMissingError, RankError) as err:
         fail(str(err))
     figure = _plot(result, plot)

@@ -67,6 +67,9 @@ def search(
         None, "--cuda-graphs", help="off | on | auto: replay the supernet passes from CUDA graphs [default: off]"
     ),
     precision: str = typer.Option(None, "--precision", help="fp32 | bf16 autocast of the supernet [default: fp32]"),
+    eval_bn: str = typer.Option(
+        None, "--eval-bn", help="batch | running: BN statistics when cells are scored [default: the preset's]"
+    ),
     out: str = typer.Option(None, "--out", "-o", help="run directory (default runs/<method>-<preset>-s<seed>)"),
     resume: bool = typer.Option(
         False, "--resume", help="continue the run in --out from its checkpoint (its stored settings are the defaults)"
@@ -100,6 +103,7 @@ def search(
         "threads": threads,
         "cuda_graphs": cuda_graphs,
         "precision": precision,
+        "eval_bn": eval_bn,
     }
     options = _method_opts(opt, variant=variant, gamma=gamma)
     try:

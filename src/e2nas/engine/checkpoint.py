@@ -33,10 +33,13 @@ def save_checkpoint(path: Path, state: dict[str, Any], hint: str = "", fmt: str 
     atomic_write_bytes(path, buf.getvalue(), hint)
 
 
-def load_checkpoint(path: Path, fingerprint: dict[str, Any], fmt: str = FORMAT) -> dict[str, Any]:
-    """Read and check a checkpoint; raise :class:`CheckpointError` with one clear line on any problem."""
+def load_checkpoint(
+    path: Path, fingerprint: dict[str, Any], fmt: str = FORMAT, later: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Read and check a checkpoint; raise :class:`CheckpointError` with one clear line on any problem.
+    ``later``: fields newer than the checkpoint may be, with the value a checkpoint without them had."""
     state = read_checkpoint(path, fmt)
-    diff = _differences(state.get("fingerprint", {}), fingerprint)
+    diff = _differences({**(later or {}), **state.get("fingerprint", {})}, fingerprint)
     if diff:
         shown = "; ".join(f"{k}: checkpoint {a} vs now {b}" for k, a, b in diff[:4])
         raise CheckpointError(

@@ -34,7 +34,7 @@ from e2nas.engine.checkpoint import (
     save_checkpoint,
     set_rng_state,
 )
-from e2nas.engine.config import ConfigError, SearchConfig
+from e2nas.engine.config import LATER_FIELDS, ConfigError, SearchConfig
 from e2nas.engine.graphs import speed_knobs
 from e2nas.engine.load import save_snapshot, snapshot_path
 from e2nas.engine.meters import NonFiniteError, on_device
@@ -276,7 +276,7 @@ class SearchEngine:
         self.finished = False
         resumed = False
         if self.resume and ckpt.exists():
-            self._restore(load_checkpoint(ckpt, self._fingerprint()))
+            self._restore(load_checkpoint(ckpt, self._fingerprint(), later=LATER_FIELDS))
             resumed = True
             if self.finished and (self.out / RESULTS).exists():
                 with contextlib.suppress(ValueError):  # a damaged results.json is written again below
@@ -475,7 +475,7 @@ class SearchEngine:
         from e2nas.ranking import RANKING_FILE, rank_supernet
 
         images = None if cfg.rank_images is None else min(cfg.rank_images, len(self.valid_loader.y))
-        r = rank_supernet(self.supernet, self.valid_loader, cfg.rank_cells, images, cfg.rank_seed)
+        r = rank_supernet(self.supernet, self.valid_loader, cfg.rank_cells, images, cfg.rank_seed, bn=cfg.eval_bn)
         atomic_write_json(self.out / RANKING_FILE, r.to_dict())
         return r.summary()
 

@@ -168,6 +168,7 @@ class Ranking:
     mean_inherited_acc: float
     eval_time_s: float
     per_cell: list[dict[str, Any]] = field(default_factory=list)
+    bn: str = "batch"  # BN statistics of the evaluation (e2nas.supernet.evaluate.BN_MODES)
 
     @property
     def backwards(self) -> bool:
@@ -195,6 +196,7 @@ def rank_scores(
     eval_time_s: float = 0.0,
     metric: str = RANK_METRIC,
     bootstrap: int = 1000,
+    bn: str = "batch",
 ) -> Ranking:
     """Metrics of inherited-weight ``scores`` ((loss, acc %) per cell) against ground truth ``metric``."""
     from e2nas.benchmark import GroundTruth
@@ -234,6 +236,7 @@ def rank_scores(
         mean_inherited_acc=float(acc.mean()),
         eval_time_s=eval_time_s,
         per_cell=per_cell,
+        bn=bn,
     )
 
 
@@ -261,7 +264,8 @@ def format_ranking(r: Ranking) -> list[str]:
         return f"{fmt.format(getattr(r, k))}  [{fmt.format(lo)}, {fmt.format(hi)}]"
 
     lines = [
-        f"{r.cells} cells (stratified, seed {r.seed}) x {r.images} valid images, ground truth {r.metric}; "
+        f"{r.cells} cells (stratified, seed {r.seed}) x {r.images} valid images, BN {r.bn} statistics, "
+        f"ground truth {r.metric}; "
         f"mean inherited accuracy {r.mean_inherited_acc:.1f} %; {r.eval_time_s:.1f} s",
         f"Kendall tau        {iv('kendall_tau')}",
         f"Spearman rho       {iv('spearman')}",
@@ -284,9 +288,11 @@ def rank_supernet(
     seed: int = 0,
     metric: str = RANK_METRIC,
     bootstrap: int = 1000,
+    bn: str = "batch",
 ) -> Ranking:
     """Rank ``cells`` stratified cells (seed ``seed``) on the first ``images`` images of ``valid_loader`` (a
-    :class:`~e2nas.data.DeviceLoader`; None = all of it) with the supernet's inherited weights."""
+    :class:`~e2nas.data.DeviceLoader`; None = all of it) with the supernet's inherited weights; ``bn``: BN
+    statistics of the evaluation (this batch's, or the supernet's running ones)."""
     import time
 
     from e2nas.supernet.evaluate import evaluate_cells
@@ -297,7 +303,20 @@ def rank_supernet(
         raise RankError(f"--images must be between 1 and the run's {total} valid images, got {n}")
     sample = sample_cells(cells, seed, metric)
     t0 = time.perf_counter()
-    scores = evaluate_cells(supernet, sample, list(valid_loader.images(n)))
+    from e2nas.supernet.evaluate import BN_MODES
+
+    if bn not in BN_MODES:
+        raise RankError(f"--bn must be one of {', '.join(BN_MODES)}, got {bn!r}")
+    if bn == "running" and not getattr(supernet, "track_running_stats", True):
+        raise RankError("--bn running: this run's supernet kept no BN running statistics; use --bn batch")
+    scores = evaluate_cells(supernet, sample, list(valid_loader.images(n)), bn=bn)
     return rank_scores(
-        sample, scores, images=n, seed=seed, eval_time_s=time.perf_counter() - t0, metric=metric, bootstrap=bootstrap
+        sample,
+        scores,
+        images=n,
+        seed=seed,
+        eval_time_s=time.perf_counter() - t0,
+        metric=metric,
+        bootstrap=bootstrap,
+        bn=bn,
     )

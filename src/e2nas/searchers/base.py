@@ -150,11 +150,12 @@ class SearchContext:
 
     def evaluate(self, cells: list[Cell], batches: int | None = None) -> list[tuple[float, float]]:
         """(valid loss, valid accuracy %) of each cell with its inherited weights, on the same fixed batches
-        (:func:`e2nas.supernet.evaluate.evaluate_cells`: batch-statistics BN, no trace left on the supernet)."""
+        (:func:`e2nas.supernet.evaluate.evaluate_cells`: the config's ``eval_bn`` statistics, no trace left on
+        the supernet)."""
         from e2nas.supernet.evaluate import evaluate_cells
 
         n = self.config.eval_batches if batches is None else batches
-        return evaluate_cells(self.supernet, cells, self.valid_batches(n), self.criterion)
+        return evaluate_cells(self.supernet, cells, self.valid_batches(n), self.criterion, bn=self.config.eval_bn)
 
     def evaluate_images(self, cells: list[Cell], images: int | None = None) -> tuple[list[tuple[float, float]], int]:
         """Like :meth:`evaluate` on the first ``images`` valid images (None: all), and how many that were; what
@@ -164,7 +165,8 @@ class SearchContext:
         if self.valid_images is None:
             raise RuntimeError("this SearchContext has no valid_images source")
         batches = list(self.valid_images(images))
-        return evaluate_cells(self.supernet, cells, batches, self.criterion), sum(len(y) for _, y in batches)
+        scores = evaluate_cells(self.supernet, cells, batches, self.criterion, bn=self.config.eval_bn)
+        return scores, sum(len(y) for _, y in batches)
 
     def best_of(self, cells: list[Cell], by: str = "acc") -> tuple[Cell, dict[str, float]]:
         """The cell of ``cells`` the supernet scores best (:meth:`evaluate`) and its ``valid_loss``/``valid_acc``:

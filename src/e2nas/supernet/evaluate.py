@@ -2,7 +2,9 @@
 monitor and ``e2nas rank`` share.
 
 BN uses batch statistics (train mode) as in RSPS/SETN candidate ranking; running statistics and the training
-mode are restored afterwards, so an evaluation leaves no trace on the supernet.
+mode are restored afterwards, so an evaluation leaves no trace on the supernet. ``bn="running"`` evaluates with
+the running statistics instead (eval mode): statistics averaged over every path the supernet trained, which is
+what a user gets from ``supernet.eval()`` and what Ning et al. (2021) compare batch-statistic evaluation with.
 """
 
 from __future__ import annotations
@@ -17,17 +19,28 @@ from e2nas.supernet.network import Supernet
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
+#: how BN normalises during an evaluation: this batch's statistics, or the supernet's running statistics
+BN_MODES = ("batch", "running")
+
 
 @torch.no_grad()
 def evaluate_cells(
-    supernet: Supernet, cells: Sequence[Cell], batches: Iterable[Batch], criterion: nn.Module | None = None
+    supernet: Supernet,
+    cells: Sequence[Cell],
+    batches: Iterable[Batch],
+    criterion: nn.Module | None = None,
+    bn: str = "batch",
 ) -> list[tuple[float, float]]:
     """(mean loss, accuracy %) of each cell over the same ``batches`` (weighted by batch size)."""
+    if bn not in BN_MODES:
+        raise ValueError(f"bn must be one of {', '.join(BN_MODES)}, got {bn!r}")
+    if bn == "running" and not getattr(supernet, "track_running_stats", True):
+        raise ValueError("bn='running' needs a supernet that tracks BN running statistics (track_running_stats)")
     criterion = criterion if criterion is not None else nn.CrossEntropyLoss()
     data = list(batches)
     was_training = supernet.training
     saved = {k: v.clone() for k, v in supernet.named_buffers()}
-    supernet.train()
+    supernet.train(bn == "batch")
     out = []
     try:
         for cell in cells:
