@@ -4,6 +4,6 @@
 #   python scripts/ranking_report.py runs/ranking docs/results/ranking
 set -uo pipefail
 cd "$(dirname "$0")/.."
-for f in preset base lr candidate candidate10k epochs20 budget data steps batch fair wd bn resolution; do
+for f in preset base lr candidate candidate10k epochs20 wd fair data resolution cn budget steps batch; do
   e2nas sweep "sweeps/ranking/$f.yaml" --workers "${WORKERS:-2}" --threads 1 || echo "sweep $f had failures" >&2
 done
