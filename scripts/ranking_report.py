@@ -5,7 +5,7 @@ ranking: Kendall τ and co. over 100 stratified cells x 2,000 valid images). Run
 of one setting together); each setting is compared with the base protocol (the ``cpu`` preset as it stood when the
 study ran, recorded in each run's config).
 
-    python scripts/ranking_report.py runs/ranking docs/results/ranking [--commit SHA]
+    python scripts/ranking_report.py runs/ranking docs/results/ranking [--bn runs/ranking-bn] [--commit SHA]
 """
 
 from __future__ import annotations
@@ -23,18 +23,43 @@ import numpy as np
 #: every other job paused (/tmp timing of 2 epochs, 11:35 UTC 2026-12-01): study wall times were taken on a shared
 #: machine at load 4-7, so the report also gives steps x this as the idle-machine estimate
 IDLE_STEP_S = 0.0276
-KNOBS = ("train_size", "epochs", "steps_per_epoch", "lr", "weight_decay", "track_running_stats", "N", "C")
+KNOBS = ("C", "N", "batch_size", "train_size", "epochs", "steps_per_epoch", "lr", "weight_decay")
+#: per-step cost relative to the base step (benchmarks/study_step_cost.py, results in benchmarks/results/)
+STEP_COST = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "study_step_cost.json"
 
 
-def _runs(root: Path) -> list[dict]:
+def _runs(root: Path, bn_dir: Path | None) -> list[dict]:
     out = []
     for f in sorted(root.rglob("results.json")):
         res = json.loads(f.read_text())
         spec = json.loads((f.parent / "sweep_run.json").read_text()) if (f.parent / "sweep_run.json").is_file() else {}
         if res.get("ranking") is None:
             continue
-        out.append({"dir": f.parent, "results": res, "spec": spec})
+        bn = bn_dir / f"{f.parent.name}.json" if bn_dir is not None else None
+        running = json.loads(bn.read_text()) if bn is not None and bn.is_file() else None
+        out.append({"dir": f.parent, "results": res, "spec": spec, "running": running})
     return out
+
+
+def _step_costs() -> dict[str, float]:
+    """Per-step cost ratio to the base step by setting, from the committed benchmark (1.0 where unmeasured)."""
+    if not STEP_COST.is_file():
+        return {}
+    return {r["setting"]: r["ratio"] for r in json.loads(STEP_COST.read_text())["rows"]}
+
+
+def _cost(run: dict, costs: dict[str, float]) -> float:
+    """The step cost of a run's setting relative to the base step (C, N, batch, fairness, resolution)."""
+    cfg = run["results"]["config"]
+    ratio = 1.0
+    for key, base in (("C", 8), ("N", 1), ("batch_size", 64)):
+        if cfg.get(key, base) != base:
+            ratio *= costs.get(f"{key}={cfg[key]}", 1.0)
+    if (run["results"].get("searcher_options") or {}).get("fair"):
+        ratio *= costs.get("fair", 1.0)
+    if cfg.get("dataset") == "cifar10-jpeg":
+        ratio *= costs.get("32x32", 1.0)
+    return ratio
 
 
 def _setting(run: dict) -> tuple[str, str]:
@@ -52,6 +77,8 @@ def _setting(run: dict) -> tuple[str, str]:
     parts += [f"{k}={v}" for k, v in sorted(opts.items())]
     label = ", ".join(parts) or "base"
     if spec.get("preset") == "cpu":
+        if run["results"]["config"].get("eval_bn", "batch") == "batch":
+            return "preset", "cpu preset, scored with batch BN statistics (before eval_bn)"
         return "preset", "cpu preset (shipped default)" + (f": {label}" if parts else "")
     if spec.get("dataset") == "cifar10-jpeg":
         family = "resolution"
@@ -59,6 +86,8 @@ def _setting(run: dict) -> tuple[str, str]:
         family = "sampling"
     elif not ov:
         family = "base"
+    elif any(k in ov for k in ("C", "N", "batch_size")):
+        family = next(k for k in KNOBS if k in ov)
     elif "train_size" in ov:
         family = "data"
     elif set(ov) == {"epochs"}:
@@ -81,6 +110,7 @@ def _stats(xs: list[float]) -> tuple[float, float]:
 
 
 def summarise(runs: list[dict]) -> list[dict]:
+    costs = _step_costs()
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in runs:
         groups.setdefault(_setting(r), []).append(r)
@@ -90,12 +120,14 @@ def summarise(runs: list[dict]) -> list[dict]:
         res = [r["results"] for r in rs]
         steps = res[0]["epochs"] * res[0]["steps_per_epoch"]
         cfg = res[0]["config"]
+        running = [r["running"] for r in rs if r["running"] is not None]
         row = {
             "family": family,
             "label": label,
             "n": len(rs),
             "seeds": sorted(r["seed"] for r in res),
             "steps": steps,
+            "step_cost": _cost(rs[0], costs),
             "image_size": 32 if cfg.get("dataset") == "cifar10-jpeg" else 16,
             "train_images": cfg.get("train_size") or 25000,
             "search_s": _stats([r["wall_time_s"] for r in res]),
@@ -108,6 +140,9 @@ def summarise(runs: list[dict]) -> list[dict]:
             "tau_conv": _stats([k["tau_conv_ops"] for k in rk]),
             "tau_loss": _stats([_tau_loss(r["dir"]) for r in rs]),
             "inherited": _stats([k["mean_inherited_acc"] for k in rk]),
+            # the same supernets scored with BN running statistics (scripts/ranking_bn.sh); NaN where not scored
+            "tau_running": _stats([k["kendall_tau"] for k in running]) if running else (math.nan, math.nan),
+            "n_running": len(running),
             "cells": rk[0]["cells"],
             "images": rk[0]["images"],
             "eval_s": _stats([k["eval_time_s"] for k in rk]),
@@ -125,6 +160,7 @@ def summarise(runs: list[dict]) -> list[dict]:
         "track_running_stats",
         "sampling",
         "resolution",
+        "batch_size",
         "N",
         "C",
     )
@@ -134,7 +170,7 @@ def summarise(runs: list[dict]) -> list[dict]:
         if base is None or r is base:
             r["dtau_per_min"] = None
             continue
-        dt = (r["steps"] - base["steps"]) * IDLE_STEP_S / 60.0
+        dt = (r["steps"] * r["step_cost"] - base["steps"]) * IDLE_STEP_S / 60.0
         dtau = r["tau"][0] - base["tau"][0]
         r["dtau"] = dtau
         r["dmin"] = dt
@@ -151,17 +187,18 @@ def _f(m: tuple[float, float], d: int = 2, sign: bool = False) -> str:
 def table(rows: list[dict]) -> list[str]:
     head = [
         "setting", "seeds", "steps", "idle est. (s)", "search on the shared box (s)", "Kendall τ", "per-seed 95 % CI",
-        "Spearman ρ", "top-10 % prec.", "GT of top-1", "τ by loss", "τ vs #conv", "mean inherited acc",
-        "Δτ / extra idle min",
+        "τ, running-BN scoring", "Spearman ρ", "top-10 % prec.", "GT of top-1", "τ by loss", "τ vs #conv",
+        "mean inherited acc", "Δτ / extra idle min",
     ]  # fmt: skip
-    out = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * 5 + "---|" + "---:|" * 7]
+    out = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * 5 + "---|" + "---:|" * 8]
     for r in rows:
         ci = "; ".join(f"[{lo:+.2f}, {hi:+.2f}]" for lo, hi in r["tau_ci"])
         per = "–" if r.get("dtau_per_min") is None else f"{r['dtau_per_min']:+.3f}"
+        running = "–" if not r["n_running"] else _f(r["tau_running"], 3, True) + f" ({r['n_running']})"
         cells = [
-            r["label"], str(r["n"]), f"{r['steps']:,}", f"{r['steps'] * IDLE_STEP_S:.0f}", _f(r["search_s"], 0),
-            _f(r["tau"], 3, True), ci, _f(r["spearman"], 2, True), _f(r["top10"], 2), _f(r["top1_gt"], 2),
-            _f(r["tau_loss"], 2, True), _f(r["tau_conv"], 2, True), _f(r["inherited"], 1), per,
+            r["label"], str(r["n"]), f"{r['steps']:,}", f"{r['steps'] * r['step_cost'] * IDLE_STEP_S:.0f}",
+            _f(r["search_s"], 0), _f(r["tau"], 3, True), ci, running, _f(r["spearman"], 2, True), _f(r["top10"], 2),
+            _f(r["top1_gt"], 2), _f(r["tau_loss"], 2, True), _f(r["tau_conv"], 2, True), _f(r["inherited"], 1), per,
         ]  # fmt: skip
         out.append("| " + " | ".join(cells) + " |")
     return out
@@ -179,7 +216,7 @@ def figures(rows: list[dict], out: Path) -> list[str]:
     cmap = plt.get_cmap("tab10")
     for i, fam in enumerate(fams):
         rs = [r for r in rows if r["family"] == fam]
-        x = [r["steps"] * IDLE_STEP_S / 60 for r in rs]
+        x = [r["steps"] * r["step_cost"] * IDLE_STEP_S / 60 for r in rs]
         y = [r["tau"][0] for r in rs]
         yerr = [0 if math.isnan(r["tau"][1]) else r["tau"][1] for r in rs]
         ax.errorbar(x, y, yerr=yerr, fmt="o", color=cmap(i % 10), label=fam, capsize=3)
@@ -187,7 +224,7 @@ def figures(rows: list[dict], out: Path) -> list[str]:
             ax.annotate(r["label"], (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7)
     ax.axhline(0, color="k", lw=0.8)
     ax.axhline(0.5, color="g", lw=0.8, ls="--", label="target τ = 0.5")
-    ax.set_xlabel("RandomNAS search time on the idle 2-core machine, minutes (steps x 27.6 ms)")
+    ax.set_xlabel("RandomNAS search time on the idle 2-core machine, minutes (steps x 27.6 ms x step cost)")
     ax.set_ylabel("Kendall τ of the final RandomNAS supernet\n(100 cells x 2,000 valid images; mean ± std over seeds)")
     ax.set_title("Supernet ranking quality against CPU search time, one knob at a time")
     ax.grid(alpha=0.3)
@@ -235,9 +272,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", type=Path)
     ap.add_argument("out", type=Path)
+    ap.add_argument("--bn", type=Path, default=None, help="the runs re-scored with running BN (scripts/ranking_bn.sh)")
     ap.add_argument("--commit", default=None, help="commit the runs ran on (default: git rev-parse HEAD)")
     args = ap.parse_args()
-    runs = _runs(args.runs)
+    runs = _runs(args.runs, args.bn)
     if not runs:
         raise SystemExit(f"error: no finished runs with a ranking under {args.runs}")
     rows = summarise(runs)
