@@ -35,7 +35,9 @@ def _runs(root: Path, bn_dir: Path | None) -> list[dict]:
         spec = json.loads((f.parent / "sweep_run.json").read_text()) if (f.parent / "sweep_run.json").is_file() else {}
         if res.get("ranking") is None:
             continue
-        bn = bn_dir / f"{f.parent.name}.json" if bn_dir is not None else None
+        # the batch-scored runs re-scored with running statistics (runs that score with running ones have none)
+        scored_batch = res.get("config", {}).get("eval_bn", "batch") == "batch"
+        bn = bn_dir / f"{f.parent.name}.json" if bn_dir is not None and scored_batch else None
         running = json.loads(bn.read_text()) if bn is not None and bn.is_file() else None
         out.append({"dir": f.parent, "results": res, "spec": spec, "running": running})
     return out
@@ -211,7 +213,7 @@ def figures(rows: list[dict], out: Path) -> list[str]:
     import matplotlib.pyplot as plt
 
     written = []
-    fig, ax = plt.subplots(figsize=(8, 5.2))
+    fig, ax = plt.subplots(figsize=(11, 6))
     fams = sorted({r["family"] for r in rows})
     cmap = plt.get_cmap("tab10")
     for i, fam in enumerate(fams):
@@ -221,14 +223,16 @@ def figures(rows: list[dict], out: Path) -> list[str]:
         yerr = [0 if math.isnan(r["tau"][1]) else r["tau"][1] for r in rs]
         ax.errorbar(x, y, yerr=yerr, fmt="o", color=cmap(i % 10), label=fam, capsize=3)
         for r, xi, yi in zip(rs, x, y, strict=True):
-            ax.annotate(r["label"], (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7)
+            short = r["label"].replace("cpu preset (shipped default)", "preset").replace("lr=0.05, ", "")
+            short = short.replace("train_size=10000", "10k").replace("steps_per_epoch=", "spe=")
+            ax.annotate(short, (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=6)
     ax.axhline(0, color="k", lw=0.8)
     ax.axhline(0.5, color="g", lw=0.8, ls="--", label="target τ = 0.5")
     ax.set_xlabel("RandomNAS search time on the idle 2-core machine, minutes (steps x 27.6 ms x step cost)")
     ax.set_ylabel("Kendall τ of the final RandomNAS supernet\n(100 cells x 2,000 valid images; mean ± std over seeds)")
     ax.set_title("Supernet ranking quality against CPU search time, one knob at a time")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(out / "tau_vs_time.png", dpi=120)
     plt.close(fig)
