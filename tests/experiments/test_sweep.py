@@ -147,3 +147,21 @@ def test_shipped_sweep_files_are_valid_and_cover_every_method():
     builtin = {"random", "gdas", "gdas-a", "darts-v1", "darts-v2", "setn", "enas", "nao", "e2nas"}
     assert {r.method for r in shared} == builtin
     assert all(r.config().epochs == 5 for r in sweeps["cpu-small-darts"].runs)
+
+
+def test_the_ranking_study_sweep_files_are_valid_and_build_their_configs():
+    from pathlib import Path
+
+    files = sorted((Path(__file__).parents[2] / "sweeps" / "ranking").glob("*.yaml"))
+    assert len(files) >= 10
+    for f in files:
+        sweep = load_sweep(f)
+        assert sweep.runs and all(r.method == "random" for r in sweep.runs), f
+        for r in sweep.runs:
+            r.config()  # every override is a config field with a valid value
+    knobs = load_sweep(files[[f.stem for f in files].index("preset-knobs")])
+    steps = {
+        (c.train_size, c.epochs * (c.steps_per_epoch or 10_000 // c.batch_size))
+        for c in (r.config() for r in knobs.runs)
+    }
+    assert (2000, 16 * 156) in steps  # 2k images at the preset's own 2,496 steps
