@@ -295,20 +295,17 @@ def rank_supernet(
     statistics of the evaluation (this batch's, or the supernet's running ones)."""
     import time
 
-    from e2nas.supernet.evaluate import evaluate_cells
+    from e2nas.supernet.evaluate import bn_problem, evaluate_cells
 
+    problem = bn_problem(supernet, bn)
+    if problem:
+        raise RankError(f"--{problem}; score with --bn batch" if bn == "running" else f"--{problem}")
     total = len(valid_loader.y)
     n = total if images is None else images
     if not 1 <= n <= total:
         raise RankError(f"--images must be between 1 and the run's {total} valid images, got {n}")
     sample = sample_cells(cells, seed, metric)
     t0 = time.perf_counter()
-    from e2nas.supernet.evaluate import BN_MODES
-
-    if bn not in BN_MODES:
-        raise RankError(f"--bn must be one of {', '.join(BN_MODES)}, got {bn!r}")
-    if bn == "running" and not getattr(supernet, "track_running_stats", True):
-        raise RankError("--bn running: this run's supernet kept no BN running statistics; use --bn batch")
     scores = evaluate_cells(supernet, sample, list(valid_loader.images(n)), bn=bn)
     return rank_scores(
         sample,

@@ -23,6 +23,16 @@ Batch = tuple[torch.Tensor, torch.Tensor]
 BN_MODES = ("batch", "running")
 
 
+def bn_problem(supernet: Supernet, bn: str) -> str | None:
+    """What is wrong with scoring ``supernet`` with BN mode ``bn`` (None: nothing); callers add their flag's
+    dashes and their error type."""
+    if bn not in BN_MODES:
+        return f"bn must be one of {', '.join(BN_MODES)}, got {bn!r}"
+    if bn == "running" and not getattr(supernet, "track_running_stats", True):
+        return "bn running needs BN running statistics, which this supernet does not keep (track_running_stats)"
+    return None
+
+
 @torch.no_grad()
 def evaluate_cells(
     supernet: Supernet,
@@ -32,10 +42,9 @@ def evaluate_cells(
     bn: str = "batch",
 ) -> list[tuple[float, float]]:
     """(mean loss, accuracy %) of each cell over the same ``batches`` (weighted by batch size)."""
-    if bn not in BN_MODES:
-        raise ValueError(f"bn must be one of {', '.join(BN_MODES)}, got {bn!r}")
-    if bn == "running" and not getattr(supernet, "track_running_stats", True):
-        raise ValueError("bn='running' needs a supernet that tracks BN running statistics (track_running_stats)")
+    problem = bn_problem(supernet, bn)
+    if problem:
+        raise ValueError(problem)
     criterion = criterion if criterion is not None else nn.CrossEntropyLoss()
     data = list(batches)
     was_training = supernet.training
