@@ -26,10 +26,14 @@ def sweep(
     ship_code: bool = typer.Option(
         True, "--ship-code/--no-ship-code", help="with --address: send this e2nas to the cluster's workers"
     ),
+    reuse: list[Path] = typer.Option(
+        None, "--reuse", help="another sweep's run root: its identical finished runs are copied (repeatable)"
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="list the runs and their status, run nothing"),
     as_json: bool = typer.Option(False, "--json", help="print the sweep summary as JSON"),
 ) -> None:
-    """Run a grid of searches; finished runs are skipped, interrupted ones resumed. Exit 1 if any run failed."""
+    """Run a grid of searches; finished runs are skipped, interrupted ones resumed, and runs identical to a
+    finished run of a sweep named by the file's `reuse` (or --reuse) copied from it. Exit 1 if any run failed."""
     from e2nas.experiments.sweep import SweepError, load_sweep, run_status, run_sweep
 
     try:
@@ -39,11 +43,20 @@ def sweep(
     root = Path(out or sw.out)
     if dry_run:
         plan = [{"name": s.name, "status": run_status(root / s.name), **s.to_dict()} for s in sw.runs]
+        roots = [Path(r) for r in [*sw.reuse, *(reuse or [])]]
+        if roots and any(p["status"] != "finished" for p in plan):
+            from e2nas.experiments.reuse import index_finished, spec_key
+
+            finished = index_finished(roots)
+            for s, p in zip(sw.runs, plan, strict=True):
+                source = finished.get(spec_key(s)) if p["status"] != "finished" else None
+                if source is not None and source != root / s.name:
+                    p.update(status="reusable", reuse_from=str(source))
         if as_json:
             print_json({"sweep": sw.name, "out": str(root), "runs": plan, "dropped": sw.dropped})
             return
         for p in plan:
-            typer.echo(f"{p['status']:>11}  {p['name']}")
+            typer.echo(f"{p['status']:>11}  {p['name']}" + (f"  (from {p['reuse_from']})" if "reuse_from" in p else ""))
         for d in sw.dropped:
             typer.echo(f"    dropped  {d}")
         typer.echo(f"{len(plan)} runs in {root}")
@@ -66,6 +79,7 @@ def sweep(
             gpus=gpus,
             gpu_per_run=gpu_per_run,
             ship_code=ship_code,
+            reuse=list(reuse or []),
         )
     except SweepError as err:
         fail(str(err))

@@ -52,9 +52,10 @@ KEYS = (
     "monitors",
     "include",
     "gpu_per_run",
+    "reuse",
 )
 #: keys an ``include`` block may set (the rest of a block comes from the top level; placement is sweep-wide)
-BLOCK_KEYS = tuple(k for k in KEYS if k not in ("name", "out", "include", "gpu_per_run"))
+BLOCK_KEYS = tuple(k for k in KEYS if k not in ("name", "out", "include", "gpu_per_run", "reuse"))
 ENGINES = ("local", "ray")
 #: the one placeholder an ``out`` path may hold: the sweep's (single) preset
 PRESET_FIELD = "{preset}"
@@ -142,6 +143,7 @@ class Sweep:
     dropped: list[str] = field(default_factory=list)  # grid points left out, with the reason
     source: str | None = None
     gpu_per_run: float | None = None  # share of one GPU per run (placement only: not part of run names)
+    reuse: list[str] = field(default_factory=list)  # other sweeps' run roots whose identical finished runs count
 
 
 def _fmt(v: Any) -> str:
@@ -216,18 +218,27 @@ def parse_sweep(data: Any, source: str | None = None) -> Sweep:
     # seed-major order: a sweep stopped half-way has every setting for the first seeds, not all seeds of a few
     rank = {sd: i for i, sd in enumerate(seeds)}
     runs.sort(key=lambda r: rank[r.seed])
-    if PRESET_FIELD in out:  # `out: runs/{preset}/table1`: switching the preset also switches the directory
-        used = sorted({r.preset for r in runs})
-        if len(used) != 1:
-            raise SweepError(f"{where}: 'out' uses {PRESET_FIELD} but the sweep has presets {', '.join(used)}")
-        out = out.replace(PRESET_FIELD, used[0])
+    reuse = data.get("reuse") or []
+    if isinstance(reuse, str):
+        reuse = [reuse]
+    if not isinstance(reuse, list) or not all(isinstance(r, str) and r for r in reuse):
+        raise SweepError(f"{where}: 'reuse' must be a list of run directories (other sweeps' 'out')")
+    used = sorted({r.preset for r in runs})
+    for key, path in [("out", out), *(("reuse", r) for r in reuse)]:
+        # `out: runs/{preset}/table1`: switching the preset also switches the directory
+        if PRESET_FIELD in path and len(used) != 1:
+            raise SweepError(f"{where}: '{key}' uses {PRESET_FIELD} but the sweep has presets {', '.join(used)}")
+    out = out.replace(PRESET_FIELD, used[0]) if PRESET_FIELD in out else out
+    reuse = [r.replace(PRESET_FIELD, used[0]) if PRESET_FIELD in r else r for r in reuse]
     gpu_per_run = data.get("gpu_per_run")
     try:
         plan_gpus(0, gpu_per_run)  # validates the share only
     except PlacementError as err:
         raise SweepError(f"{where}: {err}") from None
     share = float(gpu_per_run) if gpu_per_run is not None else None
-    return Sweep(name=name, out=out, runs=runs, dropped=sorted(set(dropped)), source=source, gpu_per_run=share)
+    return Sweep(
+        name=name, out=out, runs=runs, dropped=sorted(set(dropped)), source=source, gpu_per_run=share, reuse=reuse
+    )
 
 
 def _check_keys(data: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
@@ -615,8 +626,12 @@ def run_sweep(
     gpu_per_run: float | None = None,
     ship_code: bool = True,
     gpu_plan: GpuPlan | None = None,
+    reuse: list[str | Path] | None = None,
 ) -> dict[str, Any]:
     """Run every run of ``sweep`` not finished yet; write and return the sweep summary.
+
+    ``reuse``: run roots of other sweeps (besides the file's ``reuse``); a pending run whose settings equal a
+    finished run there is copied from it instead of run (status ``reused``, see :mod:`e2nas.experiments.reuse`).
 
     ``threads``: torch threads per run (default: CPU cores // workers, at least 1). ``gpus`` / ``gpu_per_run``
     (default: the sweep file's share) place the runs on GPUs (see :mod:`e2nas.experiments.placement`); then
@@ -647,6 +662,8 @@ def run_sweep(
     t0 = time.time()
     entries: list[dict[str, Any]] = []
     jobs: list[tuple[dict[str, Any], Path]] = []
+    reuse_roots = [Path(r).absolute() for r in [*sweep.reuse, *(reuse or [])]]
+    finished: dict[str, Path] | None = None  # built on the first pending run: a finished sweep reads nothing
     for spec in sweep.runs:
         run_dir = root / spec.name
         if (run_dir / "results.json").exists():
@@ -654,8 +671,25 @@ def run_sweep(
             entry.update(_result_fields(run_dir))
             entries.append(entry)
             report(entry)
-        else:
-            jobs.append((spec.to_dict(), run_dir))
+            continue
+        if reuse_roots:
+            from e2nas.experiments.reuse import adopt, index_finished, spec_key
+
+            if finished is None:
+                finished = index_finished(reuse_roots)
+            source = finished.get(spec_key(spec))
+            if source is not None and source != run_dir:
+                try:
+                    adopt(source, run_dir, spec.to_dict())
+                except OSError:  # the copy failed: train it instead (an unwritable directory fails as the run)
+                    jobs.append((spec.to_dict(), run_dir))
+                    continue
+                entry = {"name": spec.name, "dir": str(run_dir), **spec.to_dict(), "status": "reused"}
+                entry.update({"reused_from": str(source), **_result_fields(run_dir)})
+                entries.append(entry)
+                report(entry)
+                continue
+        jobs.append((spec.to_dict(), run_dir))
     interrupted = False
     try:
         if jobs:

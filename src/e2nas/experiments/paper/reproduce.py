@@ -81,6 +81,8 @@ def plan(
             if not sweep.runs:
                 raise SweepError(f"{path}: no run has seed {', '.join(map(str, seeds))}")
         runs_dir = Path(runs_root) / name if runs_root is not None else Path(sweep.out)
+        if runs_root is not None:  # the files' `reuse` names their own `out`s: here the experiments live elsewhere
+            sweep.reuse = [str(Path(runs_root) / x) for x in EXPERIMENTS]
         out.append(Experiment(name, sweep, runs_dir))
     presets = sorted({r.preset for e in out for r in e.sweep.runs})
     if len(presets) != 1:
@@ -98,11 +100,13 @@ def run(
     threads: int | None = None,
     report: Callable[[dict[str, Any]], None] | None = None,
 ) -> bool:
-    """Run every experiment's sweep (finished runs are skipped); False if one was interrupted (Ctrl-C)."""
+    """Run every experiment's sweep (finished runs are skipped, runs another experiment has already made are
+    copied from it); False if one was interrupted (Ctrl-C)."""
     from e2nas.experiments.sweep import run_sweep
 
+    dirs: list[str | Path] = [e.runs_dir for e in experiments]
     for e in experiments:
-        e.summary = run_sweep(e.sweep, e.runs_dir, workers=workers, threads=threads, report=report)
+        e.summary = run_sweep(e.sweep, e.runs_dir, workers=workers, threads=threads, report=report, reuse=dirs)
         if e.summary["interrupted"]:
             return False
     return True
