@@ -71,6 +71,12 @@ class Run:
         r = self.results.get("ranking")
         return float(r["kendall_tau"]) if isinstance(r, dict) and "kendall_tau" in r else math.nan
 
+    def internals(self) -> dict[str, float] | None:
+        """The latent search's logged internals (:mod:`e2nas.experiments.internals`); None for other methods."""
+        from e2nas.experiments.internals import run_internals, total_steps
+
+        return run_internals(self.log, total_steps(self.results))
+
     def changed_options(self) -> dict[str, Any]:
         """Searcher options that differ from the method's defaults (all of them if the method is unknown)."""
         opts = dict(self.results.get("searcher_options") or {})
@@ -184,7 +190,16 @@ class Group:
             "monitor_time_s": stats([r.monitor_time() for r in self.runs]),
             "peak_memory_mb": stats([r.results.get("peak_memory_mb", math.nan) for r in self.runs]),
             "peak_memory_kind": sorted({str(r.results.get("peak_memory_kind")) for r in self.runs}),
+            "internals": _internals([r.internals() for r in self.runs]),
         }
+
+
+def _internals(per_run: list[dict[str, float] | None]) -> dict[str, Any] | None:
+    """Per field, stats over the runs (NaNs left out: a run whose z never reached the radius has no epoch)."""
+    found = [x for x in per_run if x is not None]
+    if not found:
+        return None
+    return {k: stats([x[k] for x in found if not math.isnan(x[k])]) for k in found[0]}
 
 
 def group_runs(runs: list[Run], per_dir: bool = False) -> list[Group]:
@@ -348,6 +363,22 @@ def to_markdown(report: dict[str, Any]) -> str:
     lines += table(["Method", "n", *cols, "supernet τ", "search time (s)", "peak mem (MB)"], t1 + ref)
     lines += ["", "## Table 2: final / best during search (NB201 ground truth, %)", ""]
     lines += table(["Method", "n", *cols, "best at epoch", "Δ C10 valid (best − final)", "supernet τ"], t2)
+    inside = [g for g in report["groups"] if g.get("internals")]
+    if inside:
+        from e2nas.experiments.internals import AT_RADIUS, FIELDS
+
+        lines += ["", "## Inside the latent search (from each run's epoch log)", ""]
+        rows = [[g["label"], str(g["n"])] + [fmt_stat(g["internals"][k], 1) for k in FIELDS] for g in inside]
+        lines += table(["Method", "n", *FIELDS.values()], rows)
+        lines += [
+            "",
+            f"- z at radius: ‖z‖ ≥ {AT_RADIUS:g} × the trust radius at an epoch's end (the projection clips there); "
+            "– when it never was or there is no radius (the reference variant). Dead steps: arch steps on a "
+            "disconnected cell (scored by the decoder's mixture). "
+            "Distinct epoch cells: different cells among the epochs' final cells. Gradient ratio: median over the "
+            "epochs with γ > 0 of the last arch step's norms, – without a novelty gradient (the reference variant); "
+            "`grad_balance=unit` rescales both to 1 before mixing.",
+        ]
     lines += [""] + [f"- {n}" for n in _notes(report)]
     if report["warnings"]:
         lines += [f"- warning: {w}" for w in report["warnings"]]
