@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 #: what a finished run's directory holds that a report reads (checkpoint.pt and snapshots/ are left out)
-RECORDS = ("config.json", "log.jsonl", "ranking.json", "results.json", "sweep_run.json")
+RECORDS = ("config.json", "log.jsonl", "ranking.json", "results.json", "sweep_run.json", "reused.json")
 
 
 def publish(src: Path, dst: Path) -> int:

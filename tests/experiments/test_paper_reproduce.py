@@ -119,6 +119,25 @@ def test_rerun_skips_finished_runs_and_dry_run_lists_them(reproduced):
     assert {r["status"] for r in plan["runs"]} == {"finished"}
 
 
+def test_no_run_writes_the_reports_of_what_is_finished_and_starts_nothing(reproduced, tmp_path):
+    sweeps = tmp_path / "sweeps"
+    sweeps.mkdir()
+    for f in (reproduced / "sweeps").glob("*.yaml"):  # seed 1 added: those runs are pending
+        data = yaml.safe_load(f.read_text())
+        data["seed"] = [0, 1]
+        (sweeps / f.name).write_text(yaml.safe_dump(data))
+    before = sorted(p.name for p in (reproduced / "runs").rglob("*") if p.is_dir())
+    args = ["reproduce", "--preset", "smoke", "--sweeps", str(sweeps), "--runs", str(reproduced / "runs")]
+    res = CliRunner().invoke(app, [*args, "--no-run", "--out", str(tmp_path / "report")])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (reproduced / "runs").rglob("*") if p.is_dir()) == before
+    index = (tmp_path / "report" / "README.md").read_text()
+    assert "[table1](table1.md): 3 of 6 runs" in index and "[fig1b](fig1b.md): 2 of 4 runs" in index
+    assert _table_rows((tmp_path / "report" / "table1.md").read_text())[1][1] == "1"  # n: the finished seed
+    res = CliRunner().invoke(app, [*args[:-1], str(tmp_path / "none"), "--no-run"])
+    assert res.exit_code == 2 and res.output.count("\n") == 1 and "no run directory exists" in res.output
+
+
 def test_report_layout_auto_finds_each_paper_sweep(reproduced, tmp_path):
     runner = CliRunner()
     res = runner.invoke(app, ["report", str(reproduced / "runs"), "--layout", "auto", "--out", str(tmp_path / "r.md")])

@@ -127,9 +127,11 @@ def test_local_sweep_2x2_then_rerun_skips(tmp_path, gt):
 
 
 @pytest.mark.slow
-def test_ray_sweep_2x2(tmp_path):
+def test_ray_sweep_2x2(tmp_path, monkeypatch):
     # one Ray worker process: it imports torch once and runs the 4 runs in turn; ray.init takes ~8 s here
     pytest.importorskip("ray")
+    # without --address the sweep starts its own instance, whatever instance the environment names
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:9")
     summary = run_sweep(_sweep_2x2(tmp_path), tmp_path / "out", workers=1, threads=1, engine="ray")
     assert summary["counts"] == {"finished": 4}, summary
     assert summary["engine"] == "ray"

@@ -79,6 +79,9 @@ def reproduce(
     threads: int = typer.Option(None, "--threads", help="torch threads per run (default: cores // workers)"),
     published: bool = typer.Option(True, "--published/--no-published", help="published numbers beside the tables"),
     dry_run: bool = typer.Option(False, "--dry-run", help="list every experiment's runs and their status, run nothing"),
+    no_run: bool = typer.Option(
+        False, "--no-run", help="write the reports of the runs finished so far, start no run (a grid run in parts)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="with --dry-run: the plan as JSON"),
 ) -> None:
     """Run the E²NAS paper's experiments (sweeps/paper/: Table 1, Table 2, Fig. 1a, Fig. 1b) at one preset and
@@ -112,10 +115,17 @@ def reproduce(
     from e2nas.cli.common import run_line as _line
 
     report_dir = out or Path("docs") / "results" / preset_of(experiments)
-    try:
-        finished = run(experiments, workers, threads, report=lambda e: typer.echo(_line(e), err=True))
-    except SweepError as err:
-        fail(str(err))
+    if no_run:
+        missing = [e.runs_dir for e in experiments if not e.runs_dir.is_dir()]
+        if len(missing) == len(experiments):
+            where = ", ".join(map(str, missing))
+            fail(f"--no-run: no run directory exists ({where}); run the sweeps first or pass --runs")
+        finished = True
+    else:
+        try:
+            finished = run(experiments, workers, threads, report=lambda e: typer.echo(_line(e), err=True))
+        except SweepError as err:
+            fail(str(err))
     written = write_reports(experiments, report_dir, published)
     typer.echo(f"{len(written)} files in {report_dir}", err=True)
     if not finished:

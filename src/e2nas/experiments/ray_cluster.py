@@ -53,7 +53,16 @@ def connect(address: str | None, num_cpus: int, plan: GpuPlan, ship_code: bool) 
             env = runtime_env(ship_code)
             ray.init(address=address, **({"runtime_env": env} if env else {}), **kw)
         else:
-            ray.init(num_cpus=num_cpus, num_gpus=len(plan.devices), _system_config={"worker_niceness": 0}, **kw)
+            # address="local": always a new instance. Without it ray.init joins an instance it finds (RAY_ADDRESS, a
+            # running `ray start`, /tmp/ray/ray_current_cluster) and then refuses num_cpus; seen with tests run in
+            # parallel, where the sweep test found the two-node cluster test's instance
+            ray.init(
+                address="local",
+                num_cpus=num_cpus,
+                num_gpus=len(plan.devices),
+                _system_config={"worker_niceness": 0},
+                **kw,
+            )
     except (ConnectionError, RuntimeError, ValueError, TimeoutError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         target = f"the Ray cluster at {address}" if address else "a local Ray instance"
