@@ -49,7 +49,7 @@ def sweep(
 
             finished = index_finished(roots)
             for s, p in zip(sw.runs, plan, strict=True):
-                source = finished.get(spec_key(s)) if p["status"] != "finished" else None
+                source = finished.get(spec_key(s)) if p["status"] not in ("finished", "running") else None
                 if source is not None and source != root / s.name:
                     p.update(status="reusable", reuse_from=str(source))
         if as_json:

@@ -81,6 +81,7 @@ def search(
     """Run (or --resume) one architecture search and write results.json to --out."""
     from e2nas.data import DataMissingError
     from e2nas.engine import CheckpointError, ConfigError, SearchEngine, SearchError, make_config
+    from e2nas.safeio import RunDirBusyError
     from e2nas.searchers import SearcherError, get_searcher_class
     from e2nas.spaces import SpaceError
 
@@ -119,7 +120,15 @@ def search(
         run_dir = out or f"runs/{cfg.method}-{cfg.preset}-s{cfg.seed}"
         engine = SearchEngine(cfg, run_dir, resume=resume, progress=not quiet)
         results = engine.run()
-    except (SearcherError, SpaceError, ConfigError, CheckpointError, DataMissingError, SearchError) as err:
+    except (
+        SearcherError,
+        SpaceError,
+        ConfigError,
+        CheckpointError,
+        DataMissingError,
+        SearchError,
+        RunDirBusyError,
+    ) as err:
         fail(str(err))
     if results is None:
         typer.echo(f"interrupted: checkpoint saved in {run_dir}; continue with --resume --out {run_dir}", err=True)

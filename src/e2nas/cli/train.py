@@ -50,6 +50,7 @@ def train(
     from e2nas.data import DataMissingError
     from e2nas.data.pickled import DataFormatError
     from e2nas.engine import CheckpointError
+    from e2nas.safeio import RunDirBusyError
     from e2nas.space import ArchParseError
     from e2nas.spaces import SpaceError
     from e2nas.train import TrainConfigError, Trainer, TrainError, make_train_config
@@ -81,7 +82,15 @@ def train(
         results = Trainer(cfg, run_dir, resume=resume, progress=not quiet).run()
     except ArchParseError as err:
         fail(f"invalid {space} architecture: {err}")
-    except (TrainConfigError, SpaceError, CheckpointError, DataMissingError, DataFormatError, TrainError) as err:
+    except (
+        TrainConfigError,
+        SpaceError,
+        CheckpointError,
+        DataMissingError,
+        DataFormatError,
+        TrainError,
+        RunDirBusyError,
+    ) as err:
         fail(str(err))
     if results is None:
         typer.echo(f"interrupted: checkpoint saved in {run_dir}; continue with --resume --out {run_dir}", err=True)

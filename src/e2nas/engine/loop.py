@@ -40,7 +40,14 @@ from e2nas.engine.load import save_snapshot, snapshot_path
 from e2nas.engine.meters import NonFiniteError, on_device
 from e2nas.engine.meters import StepMeters as _Meters
 from e2nas.engine.signals import on_stop_signals
-from e2nas.safeio import FileAccessError, atomic_write_json, atomic_write_text, describe_os_error, ensure_dir
+from e2nas.safeio import (
+    FileAccessError,
+    atomic_write_json,
+    atomic_write_text,
+    describe_os_error,
+    ensure_dir,
+    hold_run_dir,
+)
 from e2nas.searchers import SearchContext, Searcher, check_space, create_searcher, get_searcher_class
 from e2nas.spaces import Arch, get_space
 
@@ -125,8 +132,10 @@ class SearchEngine:
         resume: bool = False,
         progress: bool = True,
         epoch_hooks: Sequence[EpochHook] = (),
+        hold_lock: bool = True,
     ):
         config.validate()
+        self.hold_lock = hold_lock  # False: the caller holds out_dir's lock (a sweep's run holds it around setup)
         self.config = config
         self.epoch_hooks = tuple(epoch_hooks)
         self.out = Path(out_dir)
@@ -263,6 +272,11 @@ class SearchEngine:
         """Search to the end and return the results dict, or save and return None when stopped early
         (Ctrl-C, or for tests: after ``stop_after_epochs`` epochs / at global step ``stop_at_step``)."""
         ensure_dir(self.out, "run directory (--out)")
+        # a second process on this directory is refused (RunDirBusyError), not mixed in
+        with hold_run_dir(self.out) if self.hold_lock else contextlib.nullcontext():
+            return self._run_locked(stop_after_epochs, stop_at_step)
+
+    def _run_locked(self, stop_after_epochs: int | None, stop_at_step: int | None) -> dict[str, Any] | None:
         ckpt = self.out / CHECKPOINT
         if not self.resume and (ckpt.exists() or (self.out / RESULTS).exists()):
             raise CheckpointError(

@@ -18,13 +18,15 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from e2nas.safeio.lock import LOCK_NAME, hold_run_dir
+
 #: what a sweep writes into a reused run's directory: where its files came from
 REUSED = "reused.json"
 #: config fields that change neither the search nor its final ranking (threads: CPU results do not depend on
 #: them, the engine's resume check says the same); ``options`` is replaced by the resolved searcher options
 _FREE = frozenset({"threads", "snapshot_every", "options"})
-#: files of the source run that describe the source's own sweep entry, not the result
-_OWN = frozenset({"sweep_run.json", "sweep_placement.json", REUSED, "error.json"})
+#: files of the source run that describe the source's own sweep entry or process, not the result
+_OWN = frozenset({"sweep_run.json", "sweep_placement.json", REUSED, "error.json", LOCK_NAME})
 
 
 def _canon(obj: Any) -> Any:
@@ -88,12 +90,19 @@ def index_finished(dirs: list[Path]) -> dict[str, Path]:
 
 
 def adopt(source: Path, run_dir: Path, spec: dict[str, Any]) -> None:
-    """Copy the finished run ``source`` into ``run_dir`` as this sweep's run ``spec``. Stale files of an
-    interrupted attempt in ``run_dir`` (a checkpoint, a log, an error) are removed first; ``results.json`` comes
-    last."""
+    """Copy the finished run ``source`` into ``run_dir`` as this sweep's run ``spec``, holding ``run_dir``'s lock.
+    Stale files of an interrupted attempt in ``run_dir`` (a checkpoint, a log, an error) are removed first;
+    ``results.json`` comes last."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    with hold_run_dir(run_dir):  # RunDirBusyError if another process is training this run right now
+        _adopt_locked(source, run_dir, spec)
+
+
+def _adopt_locked(source: Path, run_dir: Path, spec: dict[str, Any]) -> None:
+    if (run_dir / "results.json").exists():  # another process finished it meanwhile: keep its result
+        return
     for stale in run_dir.iterdir():  # an unfinished attempt of this run: nothing of it may outlive the copy
-        if stale.is_file() or stale.is_symlink():
+        if (stale.is_file() or stale.is_symlink()) and stale.name != LOCK_NAME:  # the lock file is ours now
             stale.unlink()
     files = sorted(p for p in source.iterdir() if p.name not in _OWN and p.name != "results.json")
     for p in files:

@@ -34,6 +34,9 @@ def summary_path(root: Path, name: str) -> Path:
 
 
 ERROR = "error.json"
+#: a run another process holds (safeio.lock): skipped now, picked up by a later sweep if still unfinished
+BUSY = "busy"
+BUSY_EXIT = 75  # EX_TEMPFAIL
 RUN_SPEC = "sweep_run.json"
 #: where the run executed (host, Ray node, GPU), written by the run process itself
 PLACEMENT = "sweep_placement.json"
@@ -361,9 +364,14 @@ def read_sweep_file(path: str | Path) -> Any:
 
 
 def run_status(run_dir: Path) -> str:
-    """finished | failed | interrupted (checkpoint, no results) | pending, from the files in ``run_dir``."""
+    """finished | running (another process holds it) | failed | interrupted (checkpoint, no results) | pending,
+    from the files in ``run_dir``."""
+    from e2nas.safeio.lock import held_by_other
+
     if (run_dir / "results.json").exists():
         return "finished"
+    if held_by_other(run_dir) is not None:
+        return "running"
     if (run_dir / ERROR).exists():
         return "failed"
     if (run_dir / "checkpoint.pt").exists():
@@ -389,17 +397,25 @@ def execute_run(
     t0 = time.time()
     if (out / "results.json").exists():
         return {**entry, "status": "skipped", **_result_fields(out)}
-    resume = (out / "checkpoint.pt").exists()
+    resume = False
+    lock = contextlib.ExitStack()
     try:
         import torch
 
         from e2nas.engine import SearchEngine
         from e2nas.experiments.monitors import build_monitors
+        from e2nas.safeio import hold_run_dir
 
         if threads:
             torch.set_num_threads(threads)
         out.mkdir(parents=True, exist_ok=True)
+        # the run's one writer from here on: a second sweep on this directory gets "busy" and touches nothing
+        lock.enter_context(hold_run_dir(out))
+        if (out / "results.json").exists():  # finished by another process while this one waited to start
+            return {**entry, "status": "skipped", **_result_fields(out)}
+        resume = (out / "checkpoint.pt").exists()
         (out / ERROR).unlink(missing_ok=True)
+        (out / PLACEMENT).unlink(missing_ok=True)  # written again below; never report a stale one
         (out / RUN_SPEC).write_text(json.dumps(spec, indent=2) + "\n")
         entry["placement"] = {**where_am_i(), "device": device or "config"}
         (out / PLACEMENT).write_text(json.dumps(entry["placement"], indent=2) + "\n")
@@ -407,9 +423,14 @@ def execute_run(
         cfg = run.config(threads)
         if device is not None:
             cfg.device = device
-        engine = SearchEngine(cfg, out, resume=resume, progress=False, epoch_hooks=build_monitors(run.monitor_dict()))
+        hooks = build_monitors(run.monitor_dict())
+        engine = SearchEngine(cfg, out, resume=resume, progress=False, epoch_hooks=hooks, hold_lock=False)
         results = engine.run()
     except BaseException as err:  # noqa: BLE001 - one failing run must not stop the sweep
+        from e2nas.safeio import RunDirBusyError
+
+        if isinstance(err, RunDirBusyError):  # another sweep is running it: not a failure, nothing to record
+            return {**entry, "status": BUSY, "error": f"running in another process ({err.holder})"}
         if isinstance(err, KeyboardInterrupt):
             status = "interrupted" if (out / "checkpoint.pt").exists() else "not started"
             return {**entry, "status": status, "resumed": resume, "wall_s": time.time() - t0}
@@ -422,6 +443,8 @@ def execute_run(
         except OSError:
             pass
         return {**entry, "status": "failed", "error": msg, "resumed": resume, "wall_s": time.time() - t0}
+    finally:
+        lock.close()
     status = "finished" if results is not None else "interrupted"
     return {**entry, "status": status, "resumed": resume, "wall_s": time.time() - t0, **_result_fields(out)}
 
@@ -455,7 +478,9 @@ def _worker_entry(
         os.setpgrp()  # a terminal Ctrl-C reaches only the sweep, which forwards exactly one SIGINT per run
     assign_gpu(gpu)  # a fresh process: CUDA is not initialised yet (the fork server never touches it)
     status = execute_run(spec, run_dir, threads, device if gpu is not None else None)
-    code = {"finished": 0, "skipped": 0, "failed": 1, "interrupted": 130, "not started": 130}[status["status"]]
+    code = {"finished": 0, "skipped": 0, "failed": 1, "interrupted": 130, "not started": 130, BUSY: BUSY_EXIT}[
+        status["status"]
+    ]
     raise SystemExit(code)
 
 
@@ -468,6 +493,11 @@ def _read_placement(run_dir: Path) -> dict[str, Any]:
 
 def _collect_local(spec: dict[str, Any], run_dir: Path, exitcode: int | None, t0: float) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": run_dir.name, "dir": str(run_dir), **spec, "wall_s": time.time() - t0}
+    if exitcode == BUSY_EXIT:  # the placement file there is the other process's
+        from e2nas.safeio.lock import held_by_other
+
+        holder = held_by_other(run_dir) or "it has finished since"
+        return {**entry, "status": BUSY, "error": f"running in another process ({holder})"}
     entry.update(_read_placement(run_dir))
     if exitcode == 0 and (run_dir / "results.json").exists():
         return {**entry, "status": "finished", **_result_fields(run_dir)}
@@ -529,7 +559,6 @@ def _run_local(
                 if pool is not None and gpu is None:
                     break
                 spec, run_dir = pending.pop(0)
-                (run_dir / PLACEMENT).unlink(missing_ok=True)  # the run writes its own; never report a stale one
                 device = plan.run_device if plan is not None and gpu is not None else None
                 p = ctx.Process(
                     target=_worker_entry, args=(spec, str(run_dir), threads, gpu, device), name=f"e2nas-{run_dir.name}"
@@ -674,6 +703,7 @@ def run_sweep(
             continue
         if reuse_roots:
             from e2nas.experiments.reuse import adopt, index_finished, spec_key
+            from e2nas.safeio import RunDirBusyError
 
             if finished is None:
                 finished = index_finished(reuse_roots)
@@ -681,6 +711,12 @@ def run_sweep(
             if source is not None and source != run_dir:
                 try:
                     adopt(source, run_dir, spec.to_dict())
+                except RunDirBusyError as err:  # another sweep is training it: leave it to that one
+                    entry = {"name": spec.name, "dir": str(run_dir), **spec.to_dict(), "status": BUSY}
+                    entry["error"] = f"running in another process ({err.holder})"
+                    entries.append(entry)
+                    report(entry)
+                    continue
                 except OSError:  # the copy failed: train it instead (an unwritable directory fails as the run)
                     jobs.append((spec.to_dict(), run_dir))
                     continue

@@ -27,7 +27,14 @@ from e2nas.data.datasets import NORMALISATION
 from e2nas.data.loader import _stream_seed
 from e2nas.engine.checkpoint import CheckpointError, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from e2nas.engine.signals import on_stop_signals
-from e2nas.safeio import FileAccessError, atomic_write_json, atomic_write_text, describe_os_error, ensure_dir
+from e2nas.safeio import (
+    FileAccessError,
+    atomic_write_json,
+    atomic_write_text,
+    describe_os_error,
+    ensure_dir,
+    hold_run_dir,
+)
 from e2nas.spaces import get_space
 from e2nas.train.augment import cutout
 from e2nas.train.config import TrainConfig
@@ -127,6 +134,10 @@ class Trainer:
         """Train to the end and return the results, or save and return None when stopped (Ctrl-C, or for tests
         at global step ``stop_at_step``)."""
         ensure_dir(self.out, "run directory (--out)")
+        with hold_run_dir(self.out):  # a second process on this directory is refused (RunDirBusyError), not mixed in
+            return self._run_locked(stop_at_step)
+
+    def _run_locked(self, stop_at_step: int | None) -> dict[str, Any] | None:
         ckpt = self.out / CHECKPOINT
         if not self.resume and (ckpt.exists() or (self.out / RESULTS).exists()):
             raise CheckpointError(f"{self.out} already holds a run; pass --resume to continue it or use another --out")
