@@ -230,3 +230,24 @@ def test_gram_log_det_equals_the_svd_form_with_its_gradient():
         (g_svd,) = torch.autograd.grad(svd, A)
         (g_gram,) = torch.autograd.grad(gram, A)
         torch.testing.assert_close(g_gram, g_svd, rtol=1e-3, atol=1e-3 * float(g_svd.abs().max()))
+
+
+def test_perp_norm_of_an_ill_conditioned_float32_jacobian_is_finite():
+    # the real Jacobian of an E²NAS run whose float32 ridge solve gave NaN (singular values 6.3 ... 5.9e-11)
+    import json
+    from pathlib import Path
+
+    from e2nas.novelty.gpnd import perp_norm
+
+    d = json.loads((Path(__file__).with_name("ill_conditioned_jacobian.json")).read_text())
+    J = torch.tensor(d["J"], dtype=torch.float32, requires_grad=True)
+    r = torch.tensor(d["residual"], dtype=torch.float32)
+    assert torch.linalg.svdvals(J.detach()).min() < 1e-9
+    got = perp_norm(J, r, 1e-6, 1e-3)
+    assert got.dtype == torch.float32 and torch.isfinite(got)
+    want = perp_norm(J.detach().double(), r.double(), 1e-6, 1e-3)
+    assert float(got) == pytest.approx(float(want), rel=1e-6)
+    # the residual lies in J's column space: only the floor is left
+    assert float(got) == pytest.approx(1e-3, rel=1e-2)
+    got.backward()
+    assert torch.isfinite(J.grad).all()

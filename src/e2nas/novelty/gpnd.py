@@ -62,14 +62,19 @@ def sphere_log_const(k: int) -> float:
 
 
 def perp_norm(J: torch.Tensor, residual: torch.Tensor, sv_floor: float, r_floor: float) -> torch.Tensor:
-    """||U_perp^T residual|| via the ridge least-squares residual; J (..., m, n), residual (..., m)."""
+    """||U_perp^T residual|| via the ridge least-squares residual; J (..., m, n), residual (..., m).
+
+    In float64: the ridge sv_floor² = 1e-12 is below float32's resolution of JᵀJ (entries ~10), so a decoder
+    Jacobian with singular values down to 1e-10 (met in an E²NAS run at the cpu preset) made the float32 system
+    singular and the solve returned NaN (tests/novelty/ill_conditioned_jacobian.json)."""
     n = J.shape[-1]
-    Jt = J.transpose(-1, -2)
-    gram = Jt @ J + (sv_floor**2) * torch.eye(n, dtype=J.dtype, device=J.device)
+    J64, r64 = J.double(), residual.double()
+    Jt = J64.transpose(-1, -2)
+    gram = Jt @ J64 + (sv_floor**2) * torch.eye(n, dtype=J64.dtype, device=J.device)
     # solve_ex: the same factorisation as solve, without the host-side error check (a device sync on GPUs)
-    coef = torch.linalg.solve_ex(gram, (Jt @ residual.unsqueeze(-1)))[0].squeeze(-1)
-    w = residual - (J @ coef.unsqueeze(-1)).squeeze(-1)
-    return torch.sqrt((w * w).sum(-1) + r_floor**2)
+    coef = torch.linalg.solve_ex(gram, (Jt @ r64.unsqueeze(-1)))[0].squeeze(-1)
+    w = r64 - (J64 @ coef.unsqueeze(-1)).squeeze(-1)
+    return torch.sqrt((w * w).sum(-1) + r_floor**2).to(J.dtype)
 
 
 @dataclass
