@@ -23,6 +23,8 @@ import numpy as np
 #: every other job paused (/tmp timing of 2 epochs, 11:35 UTC 2026-12-01): study wall times were taken on a shared
 #: machine at load 4-7, so the report also gives steps x this as the idle-machine estimate
 IDLE_STEP_S = 0.0276
+#: study families whose supernet or sampler differs from the base's (left out of the τ-vs-steps figure)
+OTHER_SUPERNETS = frozenset({"resolution", "batch_size", "N", "C", "sampling"})
 KNOBS = ("C", "N", "batch_size", "train_size", "epochs", "steps_per_epoch", "lr", "weight_decay")
 #: per-step cost relative to the base step (benchmarks/study_step_cost.py, results in benchmarks/results/)
 STEP_COST = Path(__file__).resolve().parent.parent / "benchmarks" / "results" / "study_step_cost.json"
@@ -241,11 +243,16 @@ def figures(rows: list[dict], out: Path) -> list[str]:
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     styles = {}
     for r in rows:
+        if r["family"] in OTHER_SUPERNETS:  # a different supernet or sampler: not on this figure's axis
+            continue
         lr = json.loads((Path(r["dirs"][0]) / "config.json").read_text())["lr"]
         key = (r["train_images"], lr)
-        style = styles.setdefault(key, (cmap(len(styles) % 10), "os^Dv"[len(styles) % 5]))
         for (lo, hi), d in zip(r["tau_ci"], r["dirs"], strict=True):
-            tau = json.loads((Path(d) / "results.json").read_text())["ranking"]["kendall_tau"]
+            ranking = json.loads((Path(d) / "results.json").read_text())["ranking"]
+            if ranking.get("bn", "batch") != "batch":  # one scoring on one figure: batch statistics, as most runs
+                continue
+            style = styles.setdefault(key, (cmap(len(styles) % 10), "os^Dv"[len(styles) % 5]))
+            tau = ranking["kendall_tau"]
             ax.errorbar(
                 [r["steps"]],
                 [tau],
@@ -263,7 +270,7 @@ def figures(rows: list[dict], out: Path) -> list[str]:
     ax.axhline(0.5, color="g", lw=0.8, ls="--")
     ax.set_xlabel("optimizer steps of the RandomNAS supernet (batch 64)")
     ax.set_ylabel("Kendall τ (one dot per seed, 95 % bootstrap CI)")
-    ax.set_title("Ranking quality against training steps (16x16 images, C=8, N=1)")
+    ax.set_title("Ranking quality against training steps (16x16, C=8, N=1, batch 64, batch-BN scoring)", fontsize=10)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(out / "tau_vs_steps.png", dpi=120)
