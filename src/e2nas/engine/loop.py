@@ -40,6 +40,7 @@ from e2nas.engine.load import save_snapshot, snapshot_path
 from e2nas.engine.meters import NonFiniteError, on_device
 from e2nas.engine.meters import StepMeters as _Meters
 from e2nas.engine.signals import on_stop_signals
+from e2nas.provenance import code_version
 from e2nas.safeio import (
     FileAccessError,
     atomic_write_json,
@@ -473,7 +474,7 @@ class SearchEngine:
             "resumed": resumed,
             "config": self.config.to_dict(),
             "searcher_options": _jsonable(vars(self.searcher.options)),
-            "versions": {"e2nas": e2nas.__version__, "torch": torch.__version__},
+            "versions": {"e2nas": e2nas.__version__, "torch": torch.__version__, **code_version()},
         }
         self.finished = True
         self._save()

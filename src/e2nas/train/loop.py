@@ -27,6 +27,7 @@ from e2nas.data.datasets import NORMALISATION
 from e2nas.data.loader import _stream_seed
 from e2nas.engine.checkpoint import CheckpointError, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from e2nas.engine.signals import on_stop_signals
+from e2nas.provenance import code_version
 from e2nas.safeio import (
     FileAccessError,
     atomic_write_json,
@@ -257,7 +258,7 @@ class Trainer:
             "device": str(self.device),
             "resumed": resumed,
             "config": cfg.to_dict(),
-            "versions": {"e2nas": e2nas.__version__, "torch": torch.__version__},
+            "versions": {"e2nas": e2nas.__version__, "torch": torch.__version__, **code_version()},
         }
         self.finished = True
         self._save()

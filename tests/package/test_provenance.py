@@ -1,0 +1,42 @@
+"""results.json says which code made it: a digest of the sources that ran and, in a checkout, the git commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from e2nas.engine import SearchEngine, make_config
+from e2nas.provenance import code_version, git_commit, package_dir, source_digest
+
+
+def test_digest_is_of_the_sources_and_changes_with_them(tmp_path):
+    copy = tmp_path / "e2nas"
+    shutil.copytree(package_dir(), copy, ignore=shutil.ignore_patterns("__pycache__", "_data"))
+    assert source_digest(copy) == source_digest()  # the data files and byte code are not code
+    h = hashlib.sha256()
+    for f in sorted(copy.rglob("*.py")):
+        h.update(f.relative_to(copy).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    assert source_digest(copy) == h.hexdigest()[:16]
+    (copy / "engine" / "loop.py").write_text((copy / "engine" / "loop.py").read_text() + "\n# edited\n")
+    assert source_digest(copy) != source_digest()
+    assert git_commit(copy) is None  # a copy outside any git work tree
+
+
+def test_a_checkout_records_its_commit():
+    head = subprocess.run(["git", "-C", str(package_dir()), "rev-parse", "HEAD"], capture_output=True, text=True)
+    if head.returncode != 0:
+        pytest.skip("the package is not in a git checkout here")
+    got = code_version()
+    assert got["git_commit"].split("+")[0] == head.stdout.strip()
+    assert got["e2nas_source"] == source_digest()
+
+
+def test_results_json_carries_it(tmp_path):
+    cfg = make_config("smoke", "random", epochs=1, steps_per_epoch=1, rank_cells=0)
+    SearchEngine(cfg, tmp_path / "run", progress=False).run()
+    versions = json.loads((tmp_path / "run" / "results.json").read_text())["versions"]
+    assert versions["e2nas_source"] == source_digest() and "torch" in versions
