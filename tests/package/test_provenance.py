@@ -40,3 +40,23 @@ def test_results_json_carries_it(tmp_path):
     SearchEngine(cfg, tmp_path / "run", progress=False).run()
     versions = json.loads((tmp_path / "run" / "results.json").read_text())["versions"]
     assert versions["e2nas_source"] == source_digest() and "torch" in versions
+
+
+def test_reports_name_the_code_of_their_runs(tmp_path):
+    from e2nas.experiments.paper.layouts import build_layout, render_layout
+    from e2nas.experiments.report import build_report, render
+
+    cfg = make_config("smoke", "random", epochs=1, steps_per_epoch=1, rank_cells=0)
+    SearchEngine(cfg, tmp_path / "new", progress=False).run()
+    old = tmp_path / "old"
+    old.mkdir()
+    res = json.loads((tmp_path / "new" / "results.json").read_text())
+    res["versions"] = {"e2nas": res["versions"]["e2nas"], "torch": res["versions"]["torch"]}  # as before a3abae5
+    (old / "results.json").write_text(json.dumps({**res, "seed": 1}))
+    v = code_version()
+    made_by = f"git {v['git_commit'][:7]}" if "git_commit" in v else f"source digest {v['e2nas_source']}"
+    want = f"Code: {made_by}{'+dirty' if v.get('git_commit', '').endswith('+dirty') else ''} (1 run); "
+    want += "1 run made before results.json recorded its code."
+    assert build_report([tmp_path])["code"] == want
+    assert f"- {want}" in render(build_report([tmp_path]), "markdown")
+    assert f"- {want}" in render_layout(build_layout("table1", [tmp_path]), "markdown")

@@ -147,6 +147,28 @@ def find_runs(dirs: list[str | Path], with_logs: bool = True) -> tuple[list[Run]
     return runs, warnings
 
 
+def code_note(runs: list[Run]) -> str:
+    """Which code made ``runs``, from results.json ``versions`` (git commit, else the source digest), for a
+    report's notes: "Code: git a3abae5 (12 runs), source 1f2e… (3 runs); 5 runs do not record it"."""
+    counts: dict[str, int] = {}
+    missing = 0
+    for r in runs:
+        v = r.results.get("versions") or {}
+        if v.get("git_commit"):
+            commit = str(v["git_commit"])
+            key = "git " + commit[:7] + ("+dirty" if commit.endswith("+dirty") else "")
+        elif v.get("e2nas_source"):
+            key = f"source digest {v['e2nas_source']}"
+        else:
+            missing += 1
+            continue
+        counts[key] = counts.get(key, 0) + 1
+    parts = [f"{k} ({n} run{'s' if n != 1 else ''})" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+    if missing:
+        parts.append(f"{missing} run{'s' if missing != 1 else ''} made before results.json recorded its code")
+    return "Code: " + "; ".join(parts) + "."
+
+
 def stats(values: list[float]) -> dict[str, Any]:
     """mean and sample std (ddof=1; None for a single value) of ``values``."""
     a = np.asarray(values, dtype=float)
@@ -267,6 +289,7 @@ def build_report(dirs: list[str | Path], published: bool = False, per_dir: bool 
         "published": ({k: dict(zip(PAPER_COLUMNS, v, strict=True)) for k, v in PUBLISHED.items()} if published else {}),
         "warnings": warnings,
         "dirs": [str(d) for d in dirs],
+        "code": code_note(runs),
     }
 
 
@@ -380,6 +403,8 @@ def to_markdown(report: dict[str, Any]) -> str:
             "`grad_balance=unit` rescales both to 1 before mixing.",
         ]
     lines += [""] + [f"- {n}" for n in _notes(report)]
+    if report.get("code"):
+        lines.append(f"- {report['code']}")
     if report["warnings"]:
         lines += [f"- warning: {w}" for w in report["warnings"]]
     return "\n".join(lines) + "\n"

@@ -28,6 +28,7 @@ from e2nas.experiments.report import (
     PUBLISHED,
     Group,
     ReportError,
+    code_note,
     duplicate_seeds,
     find_runs,
     fmt_stat,
@@ -367,12 +368,20 @@ def build_layout(name: str, dirs: list[str | Path], published: bool = False, per
         "published": published,
         "groups": summaries,
         "warnings": warnings + duplicate_seeds(groups),
+        "code": code_note(runs),
     }
 
 
 def render_layout(data: dict[str, Any], fmt: str = "markdown") -> str:
     """``data`` from :func:`build_layout` as Markdown, LaTeX (booktabs) or JSON."""
-    build = LAYOUTS[data["layout"]]
+    layout = LAYOUTS[data["layout"]]
+
+    def build(groups: list[dict[str, Any]], published: bool, style: Style) -> Table:
+        t = layout(groups, published, style)
+        if data.get("code"):
+            t.notes = [*t.notes, data["code"]]
+        return t
+
     if fmt == "json":
         table = build(data["groups"], data["published"], MARKDOWN)
         return json.dumps({**data, "table": table.to_dict()}, indent=2) + "\n"
