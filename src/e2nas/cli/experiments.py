@@ -44,14 +44,13 @@ def sweep(
     if dry_run:
         plan = [{"name": s.name, "status": run_status(root / s.name), **s.to_dict()} for s in sw.runs]
         roots = [Path(r) for r in [*sw.reuse, *(reuse or [])]]
-        if roots and any(p["status"] != "finished" for p in plan):
-            from e2nas.experiments.reuse import index_finished, spec_key
+        if roots:
+            from e2nas.experiments.reuse import reuse_sources
 
-            finished = index_finished(roots)
-            for s, p in zip(sw.runs, plan, strict=True):
-                source = finished.get(spec_key(s)) if p["status"] not in ("finished", "running") else None
-                if source is not None and source != root / s.name:
-                    p.update(status="reusable", reuse_from=str(source))
+            sources = reuse_sources(sw.runs, root, roots)
+            for p in plan:
+                if p["name"] in sources and p["status"] != "running":
+                    p.update(status="reusable", reuse_from=str(sources[p["name"]]))
         if as_json:
             print_json({"sweep": sw.name, "out": str(root), "runs": plan, "dropped": sw.dropped})
             return

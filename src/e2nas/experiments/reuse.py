@@ -89,6 +89,21 @@ def index_finished(dirs: list[Path]) -> dict[str, Path]:
     return found
 
 
+def reuse_sources(specs: list[Any], root: Path, roots: list[Path]) -> dict[str, Path]:
+    """run name -> the finished run under ``roots`` that each unfinished run of ``specs`` (directories under
+    ``root``) may be copied from. The roots are read only when some run is unfinished."""
+    pending = [s for s in specs if not (root / s.name / "results.json").exists()]
+    if not roots or not pending:
+        return {}
+    finished = index_finished(roots)
+    out: dict[str, Path] = {}
+    for s in pending:
+        source = finished.get(spec_key(s))
+        if source is not None and source.resolve() != (root / s.name).resolve():
+            out[s.name] = source
+    return out
+
+
 def adopt(source: Path, run_dir: Path, spec: dict[str, Any]) -> None:
     """Copy the finished run ``source`` into ``run_dir`` as this sweep's run ``spec``, holding ``run_dir``'s lock.
     Stale files of an interrupted attempt in ``run_dir`` (a checkpoint, a log, an error) are removed first;

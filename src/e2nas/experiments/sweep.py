@@ -692,7 +692,11 @@ def run_sweep(
     entries: list[dict[str, Any]] = []
     jobs: list[tuple[dict[str, Any], Path]] = []
     reuse_roots = [Path(r).absolute() for r in [*sweep.reuse, *(reuse or [])]]
-    finished: dict[str, Path] | None = None  # built on the first pending run: a finished sweep reads nothing
+    sources: dict[str, Path] = {}
+    if reuse_roots:
+        from e2nas.experiments.reuse import reuse_sources
+
+        sources = reuse_sources(sweep.runs, root, reuse_roots)
     for spec in sweep.runs:
         run_dir = root / spec.name
         if (run_dir / "results.json").exists():
@@ -701,30 +705,27 @@ def run_sweep(
             entries.append(entry)
             report(entry)
             continue
-        if reuse_roots:
-            from e2nas.experiments.reuse import adopt, index_finished, spec_key
+        source = sources.get(spec.name)
+        if source is not None:
+            from e2nas.experiments.reuse import adopt
             from e2nas.safeio import RunDirBusyError
 
-            if finished is None:
-                finished = index_finished(reuse_roots)
-            source = finished.get(spec_key(spec))
-            if source is not None and source != run_dir:
-                try:
-                    adopt(source, run_dir, spec.to_dict())
-                except RunDirBusyError as err:  # another sweep is training it: leave it to that one
-                    entry = {"name": spec.name, "dir": str(run_dir), **spec.to_dict(), "status": BUSY}
-                    entry["error"] = f"running in another process ({err.holder})"
-                    entries.append(entry)
-                    report(entry)
-                    continue
-                except OSError:  # the copy failed: train it instead (an unwritable directory fails as the run)
-                    jobs.append((spec.to_dict(), run_dir))
-                    continue
-                entry = {"name": spec.name, "dir": str(run_dir), **spec.to_dict(), "status": "reused"}
-                entry.update({"reused_from": str(source), **_result_fields(run_dir)})
+            try:
+                adopt(source, run_dir, spec.to_dict())
+            except RunDirBusyError as err:  # another sweep is training it: leave it to that one
+                entry = {"name": spec.name, "dir": str(run_dir), **spec.to_dict(), "status": BUSY}
+                entry["error"] = f"running in another process ({err.holder})"
                 entries.append(entry)
                 report(entry)
                 continue
+            except OSError:  # the copy failed: train it instead (an unwritable directory fails as the run)
+                jobs.append((spec.to_dict(), run_dir))
+                continue
+            entry = {"name": spec.name, "dir": str(run_dir), **spec.to_dict(), "status": "reused"}
+            entry.update({"reused_from": str(source), **_result_fields(run_dir)})
+            entries.append(entry)
+            report(entry)
+            continue
         jobs.append((spec.to_dict(), run_dir))
     interrupted = False
     try:
