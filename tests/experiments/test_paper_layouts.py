@@ -88,3 +88,17 @@ def test_fig1b_forgetting_numbers_by_hand(tmp_path, gt):
     assert g["cells"]["mean"] == 2 and g["first"]["mean"] == pytest.approx(46.0)
     assert g["change"]["values"] == [pytest.approx(-7.0), pytest.approx(-7.0)]
     assert rows(render_layout(build_layout("fig1b", [tmp_path])))[0][6] == "-7.00 ± 0.00"
+
+
+def test_fig1b_figure_names_its_lines_as_the_table_does(tmp_path, gt, monkeypatch):
+    import e2nas.experiments.plots as plots
+    from e2nas.experiments.paper.figures import plot_fig1b
+    from e2nas.experiments.report import find_runs, group_runs
+
+    log = [{"epoch": 1, "cell_index": 5, "forget_cells": [5], "forget_acc": [40.0]}]
+    write_run(tmp_path, "g", gt, "gdas", 0, 6111, 0.5, log=log)
+    write_run(tmp_path, "e", gt, "e2nas", 0, 6111, 0.0, {"variant": "paper"}, log=log)
+    seen = []
+    monkeypatch.setattr(plots, "plot_forgetting", lambda groups, path: seen.extend(g.label for g in groups))
+    plot_fig1b(group_runs(find_runs([tmp_path])[0]), tmp_path / "f.png")
+    assert sorted(seen) == ["E²NAS (paper), ε = 0", "GDAS, ε = 0.5"]

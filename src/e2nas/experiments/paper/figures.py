@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -63,10 +64,15 @@ def _errorbar(ax: Any, x: list[float], s: list[dict[str, Any]], label: str, styl
 
 
 def plot_fig1b(groups: list[Group], path: Path) -> Path | None:
-    """Fig. 1(b): the forgetting curves (runs with the forgetting monitor); None if no run has them."""
+    """Fig. 1(b): the forgetting curves (runs with the forgetting monitor), their lines named as the paper's
+    methods with ε, as in fig1b.md; None if no run has them."""
     from e2nas.experiments.plots import plot_forgetting
 
-    return plot_forgetting(groups, path)
+    named = []
+    for g in groups:
+        s = g.summary()
+        named.append(dataclasses.replace(g, label=f"{method_name(s)}, ε = {s['epsilon']:g}"))
+    return plot_forgetting(named, path)
 
 
 #: layout name -> (file name, figure function); layouts without a figure are absent
