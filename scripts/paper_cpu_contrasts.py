@@ -19,14 +19,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from scipy import stats
+
+from e2nas.benchmark import GroundTruth
 
 Run = dict[str, Any]
 Pick = Callable[[Run], bool]
 
 
 def _runs(root: Path, experiment: str) -> list[Run]:
-    return [json.loads(f.read_text()) for f in sorted((root / experiment).glob("*/results.json"))]
+    out = []
+    for f in sorted((root / experiment).glob("*/results.json")):
+        r = json.loads(f.read_text())
+        r["_dir"] = str(f.parent)
+        out.append(r)
+    return out
 
 
 def _opt(r: Run, key: str, default: Any) -> Any:
@@ -137,6 +145,48 @@ def contrasts(root: Path) -> list[dict[str, Any]]:
     return out
 
 
+def cells_seen(r: Run) -> int:
+    """Distinct cells a run's "best seen" picks from: every epoch's cell and the final one."""
+    log = Path(r["_dir"]) / "log.jsonl"
+    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()] if log.exists() else []
+    return len({row["cell_index"] for row in rows if "cell_index" in row} | {r["final"]["index"]})
+
+
+def oracle(root: Path, draws: int = 20_000, seed: int = 0) -> list[dict[str, Any]]:
+    """ "Best seen during search" is an oracle pick (by ground-truth C10 valid) among the cells a run visited. Its
+    yardstick is the same pick among as many uniformly drawn NB201 cells: per Table 2 γ, the runs' mean best-seen
+    C10 test against the mean (± std over ``draws``) of that random oracle for each run's number of cells."""
+    gt = GroundTruth()
+    valid, test = gt.table.column("cifar10_valid"), gt.table.column("cifar10_test_v10")
+    rng = np.random.default_rng(seed)
+
+    def random_best(k: int) -> np.ndarray:
+        idx = rng.integers(0, len(valid), (draws, k))
+        return test[idx[np.arange(draws), valid[idx].argmax(1)]]
+
+    out = []
+    runs = _runs(root, "table2")
+    for g in ("0", "0.2", "0.5", "0.8", "sig:1", "sig:2", "sig:5", "sig:10"):
+        chosen = [r for r in runs if method("e2nas", eps=0.5, gamma=g)(r)]
+        if not chosen:
+            continue
+        ks = [cells_seen(r) for r in chosen]
+        rand = np.mean([random_best(k) for k in ks], axis=0)  # per draw: the mean over this γ's runs
+        best = [r["best"]["ground_truth"]["cifar10_test_v10"] for r in chosen]
+        out.append(
+            {
+                "gamma": g,
+                "n": len(chosen),
+                "cells_seen": ks,
+                "best_seen": float(np.mean(best)),
+                "random_oracle": float(rand.mean()),
+                "random_oracle_std": float(rand.std()),
+                "share_random_at_least": float(np.mean(rand >= np.mean(best))),
+            }
+        )
+    return out
+
+
 def _fmt(x: float, sign: bool = False) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
@@ -158,8 +208,9 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="the contrasts as JSON")
     a = ap.parse_args()
     rows = contrasts(a.root)
+    orc = oracle(a.root)
     if a.json:
-        print(json.dumps(rows, indent=1, ensure_ascii=False, allow_nan=True))
+        print(json.dumps({"contrasts": rows, "oracle": orc}, indent=1, ensure_ascii=False, allow_nan=True))
         return
     if a.markdown:
         print("| contrast | A (per seed) | B (per seed) | A − B | seed spread | p | τ A / B |")
@@ -184,6 +235,16 @@ def main() -> None:
             " paired rows the std of the per-seed differences. p: Welch's t-test (paired: the paired t-test)."
             " NB201 ground truth (%); τ: mean supernet τ of each side's runs."
         )
+        print()
+        print("Best seen during search (Table 2, C10 test) against the same oracle pick among as many random cells:")
+        print()
+        print("| γ | n | cells seen per run | best seen | random cells, oracle pick | P(random ≥ best seen) |")
+        print("|---|---:|---|---:|---:|---:|")
+        for o in orc:
+            cells = ", ".join(map(str, o["cells_seen"]))
+            rnd = f"{o['random_oracle']:.2f} ± {o['random_oracle_std']:.2f}"
+            share = f"{o['share_random_at_least']:.2f}"
+            print(f"| {o['gamma']} | {o['n']} | {cells} | {o['best_seen']:.2f} | {rnd} | {share} |")
 
 
 if __name__ == "__main__":

@@ -16,15 +16,19 @@ SCRIPT = ROOT / "scripts" / "paper_cpu_contrasts.py"
 RUNS = ROOT / "docs" / "results" / "cpu" / "runs"
 
 
-def _contrasts(root: Path) -> dict[str, dict]:
+def _module():
     spec = importlib.util.spec_from_file_location("paper_cpu_contrasts", SCRIPT)
     mod = importlib.util.module_from_spec(spec)
     sys.modules.setdefault(spec.name, mod)  # dataclasses look their module up there
     spec.loader.exec_module(mod)
-    return {r["contrast"]: r for r in mod.contrasts(root)}
+    return mod
 
 
-def _run(root: Path, exp: str, method: str, seed: int, eps: float, final: float, best: float, **opts) -> None:
+def _contrasts(root: Path) -> dict[str, dict]:
+    return {r["contrast"]: r for r in _module().contrasts(root)}
+
+
+def _run(root: Path, exp: str, method: str, seed: int, eps: float, final: float, best: float, log=(), **opts) -> None:
     d = root / exp / f"{method}-{'-'.join(map(str, opts.values()))}-{eps}-{seed}"
     d.mkdir(parents=True)
     gt = {"cifar10_valid": final, "cifar10_test_v10": final + 3}
@@ -33,11 +37,12 @@ def _run(root: Path, exp: str, method: str, seed: int, eps: float, final: float,
         "seed": seed,
         "epsilon": eps,
         "searcher_options": opts or None,
-        "final": {"ground_truth": gt},
+        "final": {"index": 7, "ground_truth": gt},
         "best": {"ground_truth": {"cifar10_valid": best, "cifar10_test_v10": best + 3}},
         "ranking": {"kendall_tau": 0.1 * seed},
     }
     (d / "results.json").write_text(json.dumps(rec))
+    (d / "log.jsonl").write_text("".join(json.dumps({"epoch": e, "cell_index": c}) + "\n" for e, c in enumerate(log)))
 
 
 def test_known_differences_spreads_and_pvalues(tmp_path):
@@ -45,8 +50,8 @@ def test_known_differences_spreads_and_pvalues(tmp_path):
         _run(tmp_path, "table1", "e2nas", s, 0.5, e2, e2 + 5, variant="paper")
         _run(tmp_path, "table1", "random", s, 0.0, rnd, rnd)
     for s, (fin, best) in enumerate([(85.0, 90.0), (86.0, 93.0)]):
-        _run(tmp_path, "table2", "e2nas", s, 0.5, fin, best, variant="paper", gamma="sig:10")
-    _run(tmp_path, "table2", "e2nas", 0, 0.5, 70.0, 70.0, variant="paper", gamma="sig:1")
+        _run(tmp_path, "table2", "e2nas", s, 0.5, fin, best, log=[3, 3, 9, 7], variant="paper", gamma="sig:10")
+    _run(tmp_path, "table2", "e2nas", 0, 0.5, 70.0, 70.0, log=[7, 7], variant="paper", gamma="sig:1")
     (tmp_path / "fig1a").mkdir()
     got = _contrasts(tmp_path)
 
@@ -67,6 +72,17 @@ def test_known_differences_spreads_and_pvalues(tmp_path):
     missing = got["T2: γ 0.2 − γ sig:10 (ε 0.5)"]
     assert missing["a"]["values"] == [] and math.isnan(missing["diff"])
 
+    orc = {o["gamma"]: o for o in _module().oracle(tmp_path, draws=4000)}
+    assert sorted(orc) == ["sig:1", "sig:10"]  # γ without runs are left out
+    assert orc["sig:10"]["cells_seen"] == [3, 3] and orc["sig:1"]["cells_seen"] == [1]  # epoch cells ∪ final (#7)
+    assert orc["sig:10"]["best_seen"] == pytest.approx(94.5)  # C10 test of best: 93 and 96
+    # one random cell with an oracle pick is just a random cell: the mean C10 test of the table
+    from e2nas.benchmark import GroundTruth
+
+    mean_cell = float(GroundTruth().table.column("cifar10_test_v10").mean())
+    assert orc["sig:1"]["random_oracle"] == pytest.approx(mean_cell, abs=0.6)
+    assert orc["sig:10"]["random_oracle"] > orc["sig:1"]["random_oracle"] + 3  # best of 3 beats one draw (92.0 vs 87.2)
+
 
 def test_the_committed_records_give_table_1s_numbers():
     got = _contrasts(RUNS)["T1: E²NAS paper − RandomNAS"]
@@ -81,4 +97,6 @@ def test_the_committed_records_give_table_1s_numbers():
     for flag in ("--markdown", "--json"):
         cli = subprocess.run([sys.executable, str(SCRIPT), str(RUNS), flag], capture_output=True, text=True)
         assert cli.returncode == 0, cli.stderr
-    assert cli.stdout.startswith("[") and json.loads(cli.stdout)[0]["contrast"] == "T1: E²NAS paper − RandomNAS"
+    data = json.loads(cli.stdout)
+    assert data["contrasts"][0]["contrast"] == "T1: E²NAS paper − RandomNAS"
+    assert {o["gamma"] for o in data["oracle"]} >= {"sig:10"} and all(o["cells_seen"] for o in data["oracle"])
