@@ -23,9 +23,12 @@ import numpy as np
 from scipy import stats
 
 from e2nas.benchmark import GroundTruth
+from e2nas.experiments.report import read_log
 
 Run = dict[str, Any]
 Pick = Callable[[Run], bool]
+#: Table 2's γ settings (sweeps/paper/table2.yaml), sig:10 (the paper's) last
+GAMMAS = ("0", "0.2", "0.5", "0.8", "sig:1", "sig:2", "sig:5", "sig:10")
 
 
 def _runs(root: Path, experiment: str) -> list[Run]:
@@ -118,9 +121,9 @@ def contrasts(root: Path) -> list[dict[str, Any]]:
         ),
     ]
     sig10 = side(t2, method("e2nas", eps=0.5, gamma="sig:10"), "γ sig:10", t)
-    for g in ("0", "0.2", "0.5", "0.8", "sig:1", "sig:2", "sig:5"):
+    for g in GAMMAS[:-1]:
         out.append(contrast(f"T2: γ {g} − γ sig:10 (ε 0.5)", side(t2, method("e2nas", eps=0.5, gamma=g), g, t), sig10))
-    for g in ("0", "0.2", "0.5", "0.8", "sig:1", "sig:2", "sig:5", "sig:10"):
+    for g in GAMMAS:
         pick = method("e2nas", eps=0.5, gamma=g)
         best, final = side(t2, pick, "best", t, best=True), side(t2, pick, "final", t)
         out.append(contrast(f"T2: γ {g}: best seen − final", best, final, paired=True))
@@ -147,8 +150,7 @@ def contrasts(root: Path) -> list[dict[str, Any]]:
 
 def cells_seen(r: Run) -> int:
     """Distinct cells a run's "best seen" picks from: every epoch's cell and the final one."""
-    log = Path(r["_dir"]) / "log.jsonl"
-    rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()] if log.exists() else []
+    rows = read_log(Path(r["_dir"]))
     return len({row["cell_index"] for row in rows if "cell_index" in row} | {r["final"]["index"]})
 
 
@@ -166,7 +168,7 @@ def oracle(root: Path, draws: int = 20_000, seed: int = 0) -> list[dict[str, Any
 
     out = []
     runs = _runs(root, "table2")
-    for g in ("0", "0.2", "0.5", "0.8", "sig:1", "sig:2", "sig:5", "sig:10"):
+    for g in GAMMAS:
         chosen = [r for r in runs if method("e2nas", eps=0.5, gamma=g)(r)]
         if not chosen:
             continue
