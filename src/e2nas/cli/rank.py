@@ -18,7 +18,13 @@ def rank(
     seed: int = typer.Option(None, "--seed", help="seed of the cell sample [default: the run's, 0]"),
     epoch: int = typer.Option(None, "--epoch", help="rank the supernet kept at this epoch (search --snapshot-every)"),
     bn: str = typer.Option(
-        None, "--bn", help="BN statistics of the evaluation: batch (each batch's own) or running [default: the run's]"
+        None,
+        "--bn",
+        help="BN statistics of the evaluation: batch (each batch's own), running, or recal (re-estimated "
+        "per cell on the run's first --calib-images training images) [default: the run's]",
+    ),
+    calib_images: int = typer.Option(
+        None, "--calib-images", help="training images BN is recalibrated on per cell (--bn recal) [default: the run's]"
     ),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda"),
     threads: int = typer.Option(None, "--threads", help="torch CPU threads"),
@@ -48,11 +54,19 @@ def rank(
         k = cfg.rank_cells if cells is None and cfg.rank_cells else (cells if cells is not None else 100)
         n = images if images is not None else cfg.rank_images
         s = seed if seed is not None else cfg.rank_seed
-        _, valid = search_split(cfg.dataset, cfg.data_dir, cfg.image_size, cfg.train_size, cfg.valid_size)
+        train, valid = search_split(cfg.dataset, cfg.data_dir, cfg.image_size, cfg.train_size, cfg.valid_size)
         loader = DeviceLoader(valid, cfg.batch_size, device, cfg.seed, stream=1, channels_last=cfg.use_channels_last())
         if cfg.use_channels_last():
             net = net.to(memory_format=torch.channels_last)
-        result = rank_supernet(net, loader, k, n, s, bn=bn or cfg.eval_bn)
+        mode = bn or cfg.eval_bn
+        calib = None
+        if mode == "recal":
+            m = calib_images if calib_images is not None else cfg.bn_calib_images
+            if m < 1:
+                fail(f"--calib-images must be >= 1, got {m}")
+            tl = DeviceLoader(train, cfg.batch_size, device, cfg.seed, stream=0, channels_last=cfg.use_channels_last())
+            calib = list(tl.images(m))
+        result = rank_supernet(net, loader, k, n, s, bn=mode, calib=calib)
     except (CheckpointError, DataMissingError, RankError) as err:
         fail(str(err))
     figure = _plot(result, plot)

@@ -10,7 +10,7 @@ from e2nas.engine.config import (
     make_config,
 )
 from e2nas.engine.load import kept_epochs, load_supernet, read_run_config
-from e2nas.engine.loop import SearchEngine, SearchError, cosine_lr, run_search
+from e2nas.engine.loop import SearchEngine, SearchError, cosine_lr, plateau_lr, run_search, scheduled_lr
 
 __all__ = [
     "DEFAULT_METHOD",
@@ -22,6 +22,8 @@ __all__ = [
     "SearchEngine",
     "SearchError",
     "cosine_lr",
+    "plateau_lr",
+    "scheduled_lr",
     "kept_epochs",
     "load_supernet",
     "make_config",

@@ -24,9 +24,18 @@ RESUME_FREE_FIELDS = frozenset(
 )
 #: fields added after checkpoint format 2, with the value that reproduces runs made before them: a checkpoint
 #: whose fingerprint lacks such a field is read as having that value
-LATER_FIELDS: dict[str, Any] = {"eval_bn": "batch"}
+LATER_FIELDS: dict[str, Any] = {
+    "eval_bn": "batch",
+    "bn_calib_images": 256,
+    "lr_schedule": "cosine",
+    "lr_patience": 5,
+    "lr_factor": 0.5,
+}
+#: weight learning-rate schedules (``lr_schedule``): per-step cosine to lr_min, constant lr, or plateau (halve on a
+#: stall of the epoch's mean training loss)
+LR_SCHEDULES = ("cosine", "constant", "plateau")
 #: BN statistics of inherited-weight evaluations (candidate ranking, monitors, the final ranking check)
-EVAL_BN_MODES = ("batch", "running")
+EVAL_BN_MODES = ("batch", "running", "recal")
 #: values of the GPU speed knobs (docs/engine.md): graph replay of the loss passes, autocast precision
 CUDA_GRAPH_MODES = ("off", "on", "auto")
 PRECISIONS = ("fp32", "bf16")
@@ -58,10 +67,13 @@ class SearchConfig:
     channels_last: bool | None = None  # NHWC memory format; None = on CPU only (~1.3x faster convs there)
     cuda_graphs: str = "off"  # off | on | auto: replay the loss passes from CUDA graphs (CUDA only)
     precision: str = "fp32"  # fp32 | bf16 (autocast of the supernet passes)
-    # weight optimisation (SGD, cosine per step)
+    # weight optimisation (SGD; lr per step by lr_schedule)
     epochs: int = 250
     lr: float = 0.025
     lr_min: float = 0.001
+    lr_schedule: str = "cosine"  # cosine | constant | plateau (LR_SCHEDULES)
+    lr_patience: int = 5  # plateau: epochs without a 1 % better mean training loss before the lr is cut
+    lr_factor: float = 0.5  # plateau: the cut (lr x factor, never below lr_min)
     momentum: float = 0.9
     nesterov: bool = True
     weight_decay: float = 5e-4
@@ -78,6 +90,8 @@ class SearchConfig:
     # "running" (the supernet's running statistics, eval mode; ranks under-trained CPU supernets better,
     # docs/results/ranking)
     eval_bn: str = "batch"
+    # eval_bn "recal": BN statistics re-estimated per cell on the first bn_calib_images search-train images
+    bn_calib_images: int = 256
     # final ranking check (results.json "ranking"): stratified cells x valid images; rank_cells=0 skips it
     rank_cells: int = 100
     rank_images: int | None = None  # None: every image of the search-valid half
@@ -96,6 +110,12 @@ class SearchConfig:
             (self.steps_per_epoch is None or self.steps_per_epoch >= 1, "steps_per_epoch must be >= 1"),
             (self.lr > 0 and self.lr_min >= 0, f"lr must be > 0 and lr_min >= 0, got {self.lr}, {self.lr_min}"),
             (0.0 <= self.epsilon <= 1.0, f"epsilon must be in [0, 1], got {self.epsilon}"),
+            (
+                self.lr_schedule in LR_SCHEDULES,
+                f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}",
+            ),
+            (self.lr_patience >= 1, f"lr_patience must be >= 1, got {self.lr_patience}"),
+            (0.0 < self.lr_factor < 1.0, f"lr_factor must be in (0, 1), got {self.lr_factor}"),
             (self.eval_batches >= 1, "eval_batches must be >= 1"),
             (
                 self.image_size is None or 4 <= self.image_size <= 512,
@@ -119,9 +139,11 @@ class SearchConfig:
                 f"eval_bn must be one of {', '.join(EVAL_BN_MODES)}, got {self.eval_bn!r}",
             ),
             (
-                self.eval_bn != "running" or self.track_running_stats,
-                "eval_bn='running' needs BN running statistics; drop track_running_stats=false or use eval_bn=batch",
+                self.eval_bn == "batch" or self.track_running_stats,
+                f"eval_bn={self.eval_bn!r} needs BN running statistics; drop track_running_stats=false or use "
+                "eval_bn=batch",
             ),
+            (self.bn_calib_images >= 1, f"bn_calib_images must be >= 1, got {self.bn_calib_images}"),
         ]
         for ok, msg in checks:
             if not ok:

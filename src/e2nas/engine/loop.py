@@ -72,6 +72,38 @@ def cosine_lr(cfg: SearchConfig, t: float) -> float:
     return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1.0 + math.cos(math.pi * t / cfg.epochs))
 
 
+#: plateau schedule: an epoch's mean training loss must beat the best so far by this fraction to count as progress
+PLATEAU_THRESHOLD = 0.01
+
+
+def plateau_lr(cfg: SearchConfig, history: list[dict[str, Any]]) -> float:
+    """The plateau schedule's lr after the epochs in ``history``: start at ``lr``; an epoch whose mean training
+    loss is not 1 % below the best so far is a bad epoch, and after more than ``lr_patience`` bad epochs in a row
+    the lr is multiplied by ``lr_factor`` (never below ``lr_min``), as ``torch.optim.lr_scheduler.ReduceLROnPlateau``
+    in relative-threshold mode does. Replayed from the log, so a resumed run needs no extra state."""
+    lr, best, bad = cfg.lr, math.inf, 0
+    for rec in history:
+        loss = rec.get("train_loss")
+        if loss is None or not math.isfinite(loss):
+            continue
+        if loss < best * (1.0 - PLATEAU_THRESHOLD):
+            best, bad = loss, 0
+        else:
+            bad += 1
+            if bad > cfg.lr_patience:
+                lr, bad = max(lr * cfg.lr_factor, cfg.lr_min), 0
+    return lr
+
+
+def scheduled_lr(cfg: SearchConfig, t: float, history: list[dict[str, Any]]) -> float:
+    """The weight lr at fractional epoch ``t`` under ``cfg.lr_schedule``."""
+    if cfg.lr_schedule == "constant":
+        return cfg.lr
+    if cfg.lr_schedule == "plateau":
+        return plateau_lr(cfg, history)
+    return cosine_lr(cfg, t)
+
+
 def peak_memory(device: torch.device) -> tuple[float, str]:
     """(MB, kind): CUDA max allocated on GPU runs, process peak RSS on CPU runs."""
     if device.type == "cuda":
@@ -191,6 +223,7 @@ class SearchEngine:
             generator=gen,
             valid_batches=self.valid_loader.fixed,
             valid_images=self.valid_loader.images,
+            train_images=self.train_loader.images,
             epochs=cfg.epochs,
             steps_per_epoch=self.steps,
             graphs=graphs,
@@ -324,11 +357,13 @@ class SearchEngine:
         order = self.train_loader.order(self.epoch)
         vorder = self.valid_loader.order(self.epoch) if s.needs_valid_batch else None
         params = list(self.supernet.weights())
+        # constant and plateau lrs are fixed for the epoch (plateau replays the log once here)
+        fixed_lr = None if cfg.lr_schedule == "cosine" else scheduled_lr(cfg, float(self.epoch), self.history)
         while self.step < self.steps:
             if self._stop_requested or (stop_at_step is not None and self._done_steps() >= stop_at_step):
                 return False
             ctx.epoch, ctx.step, ctx.global_step = self.epoch, self.step, self._done_steps()
-            lr = cosine_lr(cfg, self.epoch + self.step / self.steps)
+            lr = fixed_lr if fixed_lr is not None else cosine_lr(cfg, self.epoch + self.step / self.steps)
             for g in self.w_optimizer.param_groups:
                 g["lr"] = lr
             train_batch = self.train_loader.batch(self.epoch, self.step, order)
@@ -490,7 +525,15 @@ class SearchEngine:
         from e2nas.ranking import RANKING_FILE, rank_supernet
 
         images = None if cfg.rank_images is None else min(cfg.rank_images, len(self.valid_loader.y))
-        r = rank_supernet(self.supernet, self.valid_loader, cfg.rank_cells, images, cfg.rank_seed, bn=cfg.eval_bn)
+        r = rank_supernet(
+            self.supernet,
+            self.valid_loader,
+            cfg.rank_cells,
+            images,
+            cfg.rank_seed,
+            bn=cfg.eval_bn,
+            calib=self.ctx.calib(),
+        )
         atomic_write_json(self.out / RANKING_FILE, r.to_dict())
         return r.summary()
 

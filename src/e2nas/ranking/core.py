@@ -289,24 +289,28 @@ def rank_supernet(
     metric: str = RANK_METRIC,
     bootstrap: int = 1000,
     bn: str = "batch",
+    calib: Any = None,
 ) -> Ranking:
     """Rank ``cells`` stratified cells (seed ``seed``) on the first ``images`` images of ``valid_loader`` (a
     :class:`~e2nas.data.DeviceLoader`; None = all of it) with the supernet's inherited weights; ``bn``: BN
-    statistics of the evaluation (this batch's, or the supernet's running ones)."""
+    statistics of the evaluation (this batch's, the supernet's running ones, or recalibrated per cell on the
+    training batches ``calib``)."""
     import time
 
     from e2nas.supernet.evaluate import bn_problem, evaluate_cells
 
     problem = bn_problem(supernet, bn)
     if problem:
-        raise RankError(f"--{problem}; score with --bn batch" if bn == "running" else f"--{problem}")
+        raise RankError(f"--{problem}; score with --bn batch" if bn != "batch" else f"--{problem}")
+    if bn == "recal" and not calib:
+        raise RankError("--bn recal needs training batches to recalibrate BN on; this caller gave none")
     total = len(valid_loader.y)
     n = total if images is None else images
     if not 1 <= n <= total:
         raise RankError(f"--images must be between 1 and the run's {total} valid images, got {n}")
     sample = sample_cells(cells, seed, metric)
     t0 = time.perf_counter()
-    scores = evaluate_cells(supernet, sample, list(valid_loader.images(n)), bn=bn)
+    scores = evaluate_cells(supernet, sample, list(valid_loader.images(n)), bn=bn, calib=calib)
     return rank_scores(
         sample,
         scores,

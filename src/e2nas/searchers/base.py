@@ -73,6 +73,8 @@ class SearchContext:
     steps_per_epoch: int
     #: valid_images(n): the first n valid images (None: all), unaugmented, in fixed order (ranking, monitors)
     valid_images: Callable[[int | None], Iterator[Batch]] | None = None
+    #: train_images(n): the first n search-train images, unaugmented, in fixed order (BN recalibration)
+    train_images: Callable[[int | None], Iterator[Batch]] | None = None
     epoch: int = 0  # 0-based
     step: int = 0  # step within the epoch, 0-based
     global_step: int = 0
@@ -155,7 +157,17 @@ class SearchContext:
         from e2nas.supernet.evaluate import evaluate_cells
 
         n = self.config.eval_batches if batches is None else batches
-        return evaluate_cells(self.supernet, cells, self.valid_batches(n), self.criterion, bn=self.config.eval_bn)
+        return evaluate_cells(
+            self.supernet, cells, self.valid_batches(n), self.criterion, bn=self.config.eval_bn, calib=self.calib()
+        )
+
+    def calib(self) -> list[Batch] | None:
+        """The training batches BN is recalibrated on per cell (``eval_bn="recal"``), else None."""
+        if self.config.eval_bn != "recal":
+            return None
+        if self.train_images is None:
+            raise RuntimeError("eval_bn recal needs a SearchContext with a train_images source")
+        return list(self.train_images(getattr(self.config, "bn_calib_images", 256)))
 
     def evaluate_images(self, cells: list[Cell], images: int | None = None) -> tuple[list[tuple[float, float]], int]:
         """Like :meth:`evaluate` on the first ``images`` valid images (None: all), and how many that were; what
@@ -165,7 +177,9 @@ class SearchContext:
         if self.valid_images is None:
             raise RuntimeError("this SearchContext has no valid_images source")
         batches = list(self.valid_images(images))
-        scores = evaluate_cells(self.supernet, cells, batches, self.criterion, bn=self.config.eval_bn)
+        scores = evaluate_cells(
+            self.supernet, cells, batches, self.criterion, bn=self.config.eval_bn, calib=self.calib()
+        )
         return scores, sum(len(y) for _, y in batches)
 
     def best_of(self, cells: list[Cell], by: str = "acc") -> tuple[Cell, dict[str, float]]:

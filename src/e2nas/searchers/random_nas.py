@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from e2nas.searchers.base import SearchContext, SearcherOptions
+from e2nas.searchers.base import SearchContext, SearcherError, SearcherOptions
 from e2nas.searchers.complement import SinglePathSearcher
 from e2nas.searchers.registry import register_searcher
 from e2nas.spaces.base import Arch as Cell
@@ -20,6 +20,9 @@ class RandomNASOptions(SearcherOptions):
     # strict fairness (Chu et al. 2021, FairNAS): in every block of num_ops steps each edge trains each of its ops
     # exactly once (a fresh random permutation per edge and block), instead of independent uniform draws
     fair: bool = False
+    # where the trained cell is drawn from: uniform over the whole space, or uniformly from one of the space's
+    # sampling pools (NB201: "connected" cells, "iso" one cell per isomorphism class); with fair, uniform only
+    sampler: str = "uniform"
 
 
 @register_searcher
@@ -32,6 +35,12 @@ class RandomNAS(SinglePathSearcher):
     state_attrs: ClassVar[tuple[str, ...]] = SinglePathSearcher.state_attrs + ("last_cell", "fair_block")
 
     def setup(self, ctx: SearchContext) -> None:
+        sampler = self.options.sampler
+        self.pool: list[Cell] | None = None
+        if sampler != "uniform":
+            if self.options.fair:
+                raise SearcherError(f"random: fair=true trains every op equally and cannot use sampler={sampler}")
+            self.pool = ctx.space.arch_pool(sampler)
         self.last_cell = ctx.space.random_arch(ctx.generator)
         self.final_info: dict[str, Any] = {}
         self.fair_block: list[list[int]] = []  # the cells still to train in the current fair block
@@ -45,6 +54,8 @@ class RandomNAS(SinglePathSearcher):
                 perms = [torch.randperm(sp.num_ops, generator=ctx.generator).tolist() for _ in range(sp.num_edges)]
                 self.fair_block = [[perms[e][k] for e in range(sp.num_edges)] for k in range(sp.num_ops)]
             self.last_cell = sp.arch(self.fair_block.pop(0))
+        elif self.pool is not None:
+            self.last_cell = self.pool[int(torch.randint(len(self.pool), (1,), generator=ctx.generator))]
         else:
             self.last_cell = ctx.space.random_arch(ctx.generator)
         return self.last_cell

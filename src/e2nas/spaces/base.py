@@ -109,6 +109,15 @@ class SearchSpace:
         """A uniformly random architecture drawn from ``generator`` (what RandomNAS trains and ranks)."""
         raise NotImplementedError
 
+    #: names of :meth:`arch_pool` sampling pools besides uniform (e.g. one architecture per isomorphism class)
+    sampling_pools: ClassVar[tuple[str, ...]] = ()
+
+    def arch_pool(self, kind: str) -> list[Arch]:
+        """The architectures a sampler draws uniformly from instead of the whole space (``kind`` one of
+        :attr:`sampling_pools`); a space with none raises :class:`SpaceError`."""
+        pools = ", ".join(("uniform",) + self.sampling_pools)
+        raise SpaceError(f"the {self.name} space has no sampling pool {kind!r}; choose one of {pools}")
+
     def encode(self, archs: Sequence[Arch]) -> torch.Tensor:
         """(B, num_edges) int64 op indices: the token sequence controllers and predictors read."""
         return torch.tensor([a.ops for a in archs], dtype=torch.long).reshape(len(archs), self.num_edges)

@@ -79,6 +79,30 @@ class NB201Space(SearchSpace):
     def random_arch(self, generator: torch.Generator) -> Cell:
         return Cell(tuple(int(o) for o in torch.randint(0, NUM_OPS, (NUM_EDGES,), generator=generator)))
 
+    # "connected": cells whose output depends on the input; "iso": one cell per isomorphism class of connected
+    # cells, the lowest-index member, which is the member `e2nas rank` samples (de-isomorphic sampling, as the NB201
+    # setting of Ning et al., "Evaluating Efficient Performance Estimators of Neural Architectures", NeurIPS 2021)
+    sampling_pools: ClassVar[tuple[str, ...]] = ("connected", "iso")
+
+    def arch_pool(self, kind: str) -> list[Cell]:
+        from e2nas.space.cell import NUM_CELLS
+        from e2nas.space.iso import iso_key
+
+        if kind not in self.sampling_pools:
+            return super().arch_pool(kind)
+        cells = [Cell.from_index(i) for i in range(NUM_CELLS)]
+        connected = [c for c in cells if c.connected]
+        if kind == "connected":
+            return connected
+        seen: set[str] = set()
+        reps = []
+        for c in connected:
+            key = iso_key(c)
+            if key not in seen:
+                seen.add(key)
+                reps.append(c)
+        return reps
+
     def derive(self, weights: torch.Tensor) -> Cell:
         """Per-edge argmax over all five ops, ``none`` included: how NB201 derives DARTS/GDAS cells."""
         return Cell(tuple(int(i) for i in weights.detach().argmax(dim=-1).tolist()))

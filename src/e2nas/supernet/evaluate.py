@@ -5,6 +5,10 @@ BN uses batch statistics (train mode) as in RSPS/SETN candidate ranking; running
 mode are restored afterwards, so an evaluation leaves no trace on the supernet. ``bn="running"`` evaluates with
 the running statistics instead (eval mode): statistics averaged over every path the supernet trained, which is
 what a user gets from ``supernet.eval()`` and what Ning et al. (2021) compare batch-statistic evaluation with.
+``bn="recal"`` recalibrates BN for each cell before scoring it (as SPOS, Guo et al. 2020, does): the running
+statistics are reset and re-estimated (cumulative average) from a few fixed training batches through that cell's
+path, then the cell is scored in eval mode. Running statistics averaged over every path the supernet trained can
+break single cells outright (docs/results/pretrain), and batch statistics of a small evaluation batch are noisy.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ from e2nas.supernet.network import Supernet
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
-#: how BN normalises during an evaluation: this batch's statistics, or the supernet's running statistics
-BN_MODES = ("batch", "running")
+#: how BN normalises during an evaluation: this batch's statistics, the supernet's running statistics, or
+#: statistics re-estimated per cell on calibration batches
+BN_MODES = ("batch", "running", "recal")
 
 
 def bn_problem(supernet: Supernet, bn: str) -> str | None:
@@ -28,9 +33,31 @@ def bn_problem(supernet: Supernet, bn: str) -> str | None:
     dashes and their error type."""
     if bn not in BN_MODES:
         return f"bn must be one of {', '.join(BN_MODES)}, got {bn!r}"
-    if bn == "running" and not getattr(supernet, "track_running_stats", True):
-        return "bn running needs BN running statistics, which this supernet does not keep (track_running_stats)"
+    if bn in ("running", "recal") and not getattr(supernet, "track_running_stats", True):
+        return f"bn {bn} needs BN running statistics, which this supernet does not keep (track_running_stats)"
     return None
+
+
+def _bn_layers(supernet: nn.Module) -> list[nn.modules.batchnorm._BatchNorm]:
+    return [m for m in supernet.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+
+
+def _recalibrate(supernet: Supernet, cell: Cell, calib: Sequence[Batch]) -> None:
+    """Re-estimate every BN layer's running statistics from ``calib`` through ``cell``'s path (cumulative average,
+    so every calibration image counts once; layers off the path keep no stale statistics that matter)."""
+    layers = _bn_layers(supernet)
+    momenta = [m.momentum for m in layers]
+    for m in layers:
+        m.reset_running_stats()
+        m.momentum = None
+    supernet.train(True)
+    try:
+        for x, _ in calib:
+            supernet.forward_cell(x, cell)
+    finally:
+        for m, mom in zip(layers, momenta, strict=True):
+            m.momentum = mom
+        supernet.train(False)
 
 
 @torch.no_grad()
@@ -40,11 +67,16 @@ def evaluate_cells(
     batches: Iterable[Batch],
     criterion: nn.Module | None = None,
     bn: str = "batch",
+    calib: Iterable[Batch] | None = None,
 ) -> list[tuple[float, float]]:
-    """(mean loss, accuracy %) of each cell over the same ``batches`` (weighted by batch size)."""
+    """(mean loss, accuracy %) of each cell over the same ``batches`` (weighted by batch size); ``calib``: the
+    training batches BN is recalibrated on per cell when ``bn="recal"``."""
     problem = bn_problem(supernet, bn)
     if problem:
         raise ValueError(problem)
+    calib_data = list(calib) if calib is not None else []
+    if bn == "recal" and not calib_data:
+        raise ValueError("bn recal needs calibration batches (training images) to re-estimate BN statistics on")
     criterion = criterion if criterion is not None else nn.CrossEntropyLoss()
     data = list(batches)
     was_training = supernet.training
@@ -53,6 +85,8 @@ def evaluate_cells(
     out = []
     try:
         for cell in cells:
+            if bn == "recal":
+                _recalibrate(supernet, cell, calib_data)
             loss_sum, correct, count = 0.0, 0, 0
             for x, y in data:
                 logits = supernet.forward_cell(x, cell)

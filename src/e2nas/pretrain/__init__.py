@@ -1,0 +1,1 @@
+"""Supernet pretraining: the recipe study's ranking of kept supernets (``study``)."""
