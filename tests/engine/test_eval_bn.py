@@ -56,3 +56,50 @@ def test_search_cli_refuses_an_unknown_eval_bn(tmp_path):
     out = CliRunner().invoke(app, ["search", "-m", "random", "-p", "smoke", "--eval-bn", "mean", "-o", str(tmp_path)])
     assert out.exit_code == 2 and "eval_bn must be one of batch, running" in out.output
     assert "Traceback" not in out.output
+
+
+def test_recal_reestimates_bn_on_the_cells_path_and_leaves_no_trace():
+    """``bn="recal"``: every BN layer's statistics are re-estimated from the calibration batches through the
+    scored cell (cumulative average: the stem BN's running mean is the mean of its inputs over those batches),
+    the supernet's own buffers and mode are restored afterwards, and without calibration batches it refuses."""
+    import torch
+
+    from e2nas.data import DeviceLoader, search_split
+    from e2nas.space.cell import Cell
+    from e2nas.spaces import get_space
+    from e2nas.supernet.evaluate import _recalibrate, evaluate_cells
+
+    torch.manual_seed(0)
+    net = get_space("nb201").supernet(4, 1, 10)
+    train, valid = search_split("embedded", None, None, 256, 64)
+    calib = list(DeviceLoader(train, 64, "cpu", 0, stream=0).images(128))
+    batches = list(DeviceLoader(valid, 64, "cpu", 0, stream=1).images(64))
+    cell = Cell.from_index(1462)
+    before = {k: v.clone() for k, v in net.named_buffers()}
+    scores = evaluate_cells(net, [cell], batches, bn="recal", calib=calib)
+    assert all(torch.equal(before[k], v) for k, v in net.named_buffers()) and net.training
+    # the same cell scored with running statistics (never trained: mean 0, var 1) scores otherwise
+    assert scores != evaluate_cells(net, [cell], batches, bn="running")
+    bn = next(m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    seen = []
+    hook = bn.register_forward_hook(lambda m, inp, out: seen.append(inp[0].detach()))
+    _recalibrate(net, cell, calib)
+    hook.remove()
+    expected = torch.cat(seen).mean((0, 2, 3))
+    assert torch.allclose(bn.running_mean, expected, atol=1e-5)
+    assert int(bn.num_batches_tracked) == len(calib) and bn.momentum == 0.1 and not net.training
+    with pytest.raises(ValueError, match="calibration batches"):
+        evaluate_cells(net, [cell], batches, bn="recal")
+
+
+def test_rank_cli_recal_and_its_bad_input(tmp_path):
+    SearchEngine(_smoke(eval_bn="recal", bn_calib_images=32), tmp_path / "r", progress=False).run()
+    res = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert res["ranking"]["bn"] == "recal"
+    out = CliRunner().invoke(app, ["rank", str(tmp_path / "r"), "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["kendall_tau"] == pytest.approx(res["ranking"]["kendall_tau"])
+    out = CliRunner().invoke(app, ["rank", str(tmp_path / "r"), "--calib-images", "0"])
+    assert out.exit_code == 2 and "--calib-images must be >= 1" in out.output
+    with pytest.raises(ConfigError, match="bn_calib_images must be >= 1"):
+        make_config("smoke", eval_bn="recal", bn_calib_images=0)

@@ -102,3 +102,29 @@ def test_random_fair_sampling_trains_every_op_once_per_block_of_five():
     s.train_cell(Ctx)
     s.load_state_dict(state)
     assert len(s.fair_block) == 0  # 15 cells drawn: the third block is used up
+
+
+def test_random_sampler_pools_and_their_errors(tmp_path):
+    """RandomNAS ``sampler=iso`` trains only the lowest-index member of each connected isomorphism class (the
+    cells `e2nas rank` samples); ``connected`` only connected cells; a space without pools, an unknown pool and
+    fair sampling with a pool are refused."""
+    import json
+
+    from e2nas.engine import SearchEngine, make_config
+    from e2nas.ranking import sample_cells
+    from e2nas.space.cell import Cell
+    from e2nas.spaces import SpaceError, get_space
+
+    nb = get_space("nb201")
+    iso = nb.arch_pool("iso")
+    connected = nb.arch_pool("connected")
+    assert all(c.connected for c in connected) and len(set(iso)) == len(iso) < len(connected) < 15_625
+    assert set(sample_cells(100, seed=3)) <= set(iso)
+    cfg = make_config("smoke", "random", epochs=2, rank_cells=0, options={"sampler": "iso", "candidates": 0})
+    SearchEngine(cfg, tmp_path / "iso", progress=False).run()
+    trained = [Cell.parse(json.loads(x)["cell"]) for x in (tmp_path / "iso" / "log.jsonl").read_text().splitlines()]
+    assert set(trained) <= set(iso)
+    with pytest.raises(SpaceError, match="no sampling pool 'iso'; choose one of uniform"):
+        get_space("darts").arch_pool("iso")
+    with pytest.raises(SpaceError, match="choose one of uniform, connected, iso"):
+        nb.arch_pool("bogus")
