@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from e2nas.space.cell import NUM_CELLS, OPS, ArchParseError, Cell
+from e2nas.space.cell import NUM_CELLS, OPS, Cell
 
 #: short names used in reports and on the CLI -> table columns
 METRIC_ALIASES: dict[str, str] = {
@@ -148,11 +148,3 @@ class GroundTruth:
         col = self.table.column(metric)
         v = col[self._index(arch)]
         return 100.0 * float(np.count_nonzero(col < v)) / len(col)
-
-
-def parse_arch_or_exit_message(value: str) -> Cell:
-    """Parse user input for the CLI; re-raises ArchParseError with the input echoed."""
-    try:
-        return Cell.parse(value)
-    except ArchParseError as err:
-        raise ArchParseError(f"invalid architecture {value!r}: {err}") from None

@@ -98,13 +98,6 @@ class GPNDTerms:
     def total(self) -> torch.Tensor:
         return self.log_det + self.log_pz + self.log_pperp + self.log_radial + self.const
 
-    def as_dict(self) -> dict[str, float]:
-        keys = ("log_det", "log_pz", "log_pperp", "log_radial", "perp_norm")
-        out = {k: float(getattr(self, k).detach()) for k in keys}
-        out["const"] = self.const
-        out["log_density"] = float(self.total)
-        return out
-
 
 def gpnd_terms(
     z: torch.Tensor,

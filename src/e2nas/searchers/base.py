@@ -318,7 +318,3 @@ def _convert(key: str, raw: Any, hint: Any) -> Any:
         tname = getattr(base, "__name__", base)
         raise SearcherError(f"option {key}={raw!r}: expected a value of type {tname}") from None
     return raw
-
-
-def options_as_dict(options: SearcherOptions) -> dict[str, Any]:
-    return dataclasses.asdict(options)
