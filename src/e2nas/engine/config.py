@@ -55,7 +55,7 @@ class SearchConfig:
     C: int = 16
     N: int = 5
     track_running_stats: bool = True
-    channels_last: bool | None = None  # NHWC memory format; None = on CPU only (~1.3x faster convs there)
+    channels_last: bool | None = None  # NHWC memory format; None = on CPU only (faster convs there: docs/engine.md)
     cuda_graphs: str = "off"  # off | on | auto: replay the loss passes from CUDA graphs (CUDA only)
     precision: str = "fp32"  # fp32 | bf16 (autocast of the supernet passes)
     # weight optimisation (SGD, cosine per step)
@@ -163,10 +163,11 @@ def _cpu_small() -> SearchConfig:
 
 
 def _cpu() -> SearchConfig:
-    # the default CPU protocol (docs/results/ranking): C=8, N=1 on 10k search-train / 2k search-valid images of the
-    # shipped 16x16 CIFAR-10 sample, lr 0.05 (twice NB201's: more ranking per step), 16 epochs = 2,496 steps, which
-    # is what E²NAS (paper variant, eps 0.5: ~0.19 s a step, ~7x a RandomNAS step) fits into 10 minutes on 2 cores;
-    # cells are scored with BN running statistics (3 seeds of RandomNAS: tau +0.14 against -0.03 with batch ones)
+    # the default CPU protocol: C=8, N=1 on 10k search-train / 2k search-valid images of the shipped 16x16 CIFAR-10
+    # sample, lr 0.05 (twice NB201's: more ranking per step), 16 epochs = 2,496 steps, as many as the default E²NAS
+    # search (its step costs several RandomNAS steps) fits into about 10 minutes on 2 cores; cells are scored with
+    # BN running statistics because its supernets rank better that way. The measured step times and τ behind
+    # these choices: docs/results/ranking/report.md
     return SearchConfig(
         preset="cpu",
         dataset="embedded16",

@@ -137,7 +137,7 @@ class StepGraphs:
         self.capture = capture or (lambda fn, inputs, pool: cuda_capture(fn, inputs, pool, warmup))
         self.cache_size = cache_size
         # a key is captured on its min_uses-th call: a cell seen once (early GDAS, a one-off complement) would
-        # cost a capture (~40 ms on an H200) and never pay it back
+        # cost a capture (measured cost: docs/engine.md) and never pay it back
         self.min_uses = min_uses
         self.seen: OrderedDict[Hashable, int] = OrderedDict()
         self.precision = precision
