@@ -1,7 +1,7 @@
 """Search configuration (one dataclass) and its presets.
 
-Defaults are the AutoDL-Projects NB201 search hyperparameters (SPEC §7). ``DEFAULT_METHOD`` and
-``DEFAULT_PRESET`` are the single place the CLI defaults come from.
+Defaults are the AutoDL-Projects NB201 search hyperparameters (docs/reference/hyperparameters.md).
+``DEFAULT_METHOD`` and ``DEFAULT_PRESET`` are the single place the CLI defaults come from.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class SearchConfig:
     arch_betas: tuple[float, float] = (0.5, 0.999)
     arch_weight_decay: float = 1e-3
     # method
-    epsilon: float = 0.0  # complementation switch (SPEC §6), 0 = off
+    epsilon: float = 0.0  # complementation switch (docs/reference/method.md), 0 = off
     options: dict[str, Any] = field(default_factory=dict)  # searcher options (--opt key=value)
     eval_batches: int = 1  # valid batches per candidate when a searcher ranks cells
     # BN statistics when cells are scored with inherited weights: "batch" (the batch's own, as RSPS/SETN) or
@@ -153,7 +153,7 @@ class SearchConfig:
 
 
 def _paper() -> SearchConfig:
-    # SPEC §7: C=16, N=5, CIFAR-10 cifar10-valid split 25k/25k, 250 epochs, batch 64
+    # docs/reference/hyperparameters.md: C=16, N=5, CIFAR-10 cifar10-valid split 25k/25k, 250 epochs, batch 64
     return SearchConfig(preset="paper", dataset="cifar10", C=16, N=5, epochs=250, batch_size=64)
 
 

@@ -1,4 +1,5 @@
-"""GPND probabilistic novelty (Pidhorskyi et al. 2018) of a latent point z, as E²NAS uses it (SPEC §5.4).
+"""GPND probabilistic novelty (Pidhorskyi et al. 2018) of a latent point z, as E²NAS uses it
+(docs/reference/method.md#probabilistic-novelty).
 
 A decoder D: R^n -> R^m maps latent codes onto a manifold in R^m (here m = 30, the 6 x 5 per-edge op
 probabilities). A point x in R^m is split into a part along the manifold (tangent space = column space of

@@ -3,7 +3,7 @@
 State: a latent point z, its Adam, the previous cell (for complementation), a FIFO archive of visited cells
 and a GPND novelty model fitted to it. Per step (engine order: ``weight_loss`` then ``arch_step``):
 
-``paper`` (SPEC §5, default)
+``paper`` (default; docs/reference/method.md#search-paper-variant)
     1. decode z: sample a cell a ~ p(cell | z) (argmax with ``sample=False``); append a to the archive.
     2. weight step: L_c = (1-ε)·CE(a) + ε·(CE(complement) + CE(prev)) with real gradients on all three paths.
     3. arch step (valid batch): p = p_e(z | a) from the decoder, H = onehot(a) - sg(p) + p, so the gradient of
@@ -372,7 +372,7 @@ class E2NAS(Searcher):
         }
 
     def mix(self, g_val: torch.Tensor, g_nov: torch.Tensor, gamma: float) -> torch.Tensor:
-        """The z gradient. ``none``: (1-γ)·∇L_val + γ·∇log p_A, the spec's objective. ``unit``: both gradients
+        """The z gradient. ``none``: (1-γ)·∇L_val + γ·∇log p_A, the paper's objective. ``unit``: both gradients
         scaled to norm 1 first, so γ mixes directions (log p_A's gradient is often 10^3-10^15 times larger than
         L_val's, which makes L_val irrelevant under ``none`` until γ is tiny)."""
         if self.options.grad_balance == "unit":  # a zero gradient stays exactly zero (0 / 1e-12)
