@@ -2,7 +2,7 @@
 
 Column provenance (see docs/ground_truth.md): 200-epoch means from NB201/NATS-Bench; ``cifar10_test_acc_v10``
 is NB201 v1_0, the release the E²NAS authors scored against; ``acc12_*`` are 12-epoch numbers.
-Loading takes ~0.2 s once; every lookup after that is an array index.
+It is loaded once per process (timing: docs/ground_truth.md); every lookup after that is an array index.
 """
 
 from __future__ import annotations
