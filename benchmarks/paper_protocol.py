@@ -44,7 +44,7 @@ def _sync(device: torch.device) -> None:
 
 def engine_stepper(cfg: Any, out: Path, weight_only: bool = False) -> tuple[Any, Callable[[int], None]]:
     """(engine, run(n)): ``run`` executes n real engine steps (epoch bookkeeping off, no checkpoints);
-    ``weight_only``: the arch step is skipped (the SPEC §9 / issue-15 "weight step" comparison)."""
+    ``weight_only``: the arch step is skipped (the docs/reference/peers.md / issue-15 "weight step" comparison)."""
     import e2nas.engine.loop as loop
     from e2nas.engine import SearchEngine
 
@@ -88,7 +88,8 @@ def _config(method: str, args: argparse.Namespace, mode: str, preset: str = "pap
 def xautodl_gdas(
     args: argparse.Namespace, device: torch.device, weight_only: bool = False
 ) -> Callable[[int], None] | None:
-    """AutoDL-Projects' GDAS supernet, one weight (+ one arch) step per call (SPEC §9 config), or None."""
+    """AutoDL-Projects' GDAS supernet, one weight (+ one arch) step per call (the config of
+    docs/reference/peers.md), or None."""
     peer = gdas_supernet(args.C, args.N, device)
     if peer is None:
         return None

@@ -3,11 +3,12 @@ installed (optional; ``pip install --no-deps xautodl pyyaml``).
 
 Two step kinds, each timed as the median of ``--repeats`` runs of ``--steps`` steps after ``--warmup`` steps;
 the cases are timed round-robin so that on a shared machine each sees the same load:
-  weight  one weight step (forward, CE, backward, clip 5, SGD) -- the SPEC §9 reference point;
+  weight  one weight step (forward, CE, backward, clip 5, SGD) -- the reference point of docs/reference/peers.md;
   search  weight step + arch step (the engine's full bilevel step).
 Cells are sampled per step, so step times vary with the sampled cells; ``gdas@2581`` pins the arch logits
 (100 x one-hot) so both implementations train exactly cell 2581 every step: the apples-to-apples comparison.
-Synthetic CIFAR-shaped batches; BN track_running_stats=False on both sides (the SPEC §9 xautodl config).
+Synthetic CIFAR-shaped batches; BN track_running_stats=False on both sides (the xautodl config of
+docs/reference/peers.md).
 e2nas rows use the engine's memory format (channels_last on CPU); ``e2nas-nchw`` shows the plain NCHW layout.
 
     python benchmarks/supernet_speed.py --json [--device cpu|cuda|all] [--threads N]

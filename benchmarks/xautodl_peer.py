@@ -1,5 +1,6 @@
-"""AutoDL-Projects' NB201 GDAS search supernet (``xautodl``, SPEC §9), the peer the speed benchmarks run beside
-e2nas, with its optimizers as AutoDL-Projects configures them. Imported by the benchmark scripts next to it."""
+"""AutoDL-Projects' NB201 GDAS search supernet (``xautodl``, docs/reference/peers.md), the peer the speed
+benchmarks run beside e2nas, with its optimizers as AutoDL-Projects configures them. Imported by the benchmark
+scripts next to it."""
 
 from __future__ import annotations
 

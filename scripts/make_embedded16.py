@@ -1,7 +1,7 @@
 """Build ``src/e2nas/_data/cifar10_jpeg16.npz``, the 16x16 CIFAR-10 sample the ``cpu`` preset searches on.
 
 Source: ``cifar10_jpeg_60k.zip`` (all 60,000 CIFAR-10 images as JPEG q75 in ImageFolder layout, file name = the
-image's rank within its class in the official order; see shared/data/README.md). The 50,000 training images are
+image's rank within its class in the official order; source: docs/data.md). The 50,000 training images are
 split as e2nas splits any image folder (``e2nas.data.load_folder``): within each class, even ranks form the
 search-train half (25,000) and odd ranks the search-valid half (25,000). Shipped: the whole train half and the
 first 200 images per class of the valid half (2,000), each decoded with Pillow and shrunk 32 -> 16 with BOX

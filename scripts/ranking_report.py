@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 #: config fields a study knob may change, in the order the report names them
-#: seconds per RandomNAS step on the idle 2-core machine (2 threads, batch 64, 16x16, C=8, N=1), measured with
-#: every other job paused (/tmp timing of 2 epochs, 11:35 UTC 2026-12-01): study wall times were taken on a shared
-#: machine at load 4-7, so the report also gives steps x this as the idle-machine estimate
+#: seconds per RandomNAS step of the study's base setting on the idle 2-core machine: the study's wall times were
+#: taken on a shared machine, so the report also gives steps x this as the idle-machine estimate. How and when it
+#: was measured (remeasure it there if the step changes): docs/results/ranking/report.md, "Search times"
 IDLE_STEP_S = 0.0276
 #: study families whose supernet or sampler differs from the base's (left out of the τ-vs-steps figure)
 OTHER_SUPERNETS = frozenset({"resolution", "batch_size", "N", "C", "sampling"})
@@ -230,7 +230,9 @@ def figures(rows: list[dict], out: Path) -> list[str]:
             ax.annotate(short, (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=6)
     ax.axhline(0, color="k", lw=0.8)
     ax.axhline(0.5, color="g", lw=0.8, ls="--", label="target τ = 0.5")
-    ax.set_xlabel("RandomNAS search time on the idle 2-core machine, minutes (steps x 27.6 ms x step cost)")
+    ax.set_xlabel(
+        f"RandomNAS search time on the idle 2-core machine, minutes (steps x {IDLE_STEP_S * 1e3:.1f} ms x step cost)"
+    )
     ax.set_ylabel("Kendall τ of the final RandomNAS supernet\n(100 cells x 2,000 valid images; mean ± std over seeds)")
     ax.set_title("Supernet ranking quality against CPU search time, one knob at a time")
     ax.grid(alpha=0.3)

@@ -1,6 +1,8 @@
-"""Shared fixtures: the real ground-truth table, loaded once per session."""
+"""Shared fixtures: the real ground-truth table, loaded once per session; registries restored after each test."""
 
 from __future__ import annotations
+
+import importlib
 
 import pytest
 import torch
@@ -19,6 +21,42 @@ def _few_threads():
     # (OpenMP threads wait for each other), so tests run single-threaded
     torch.set_num_threads(1)
     yield
+
+
+#: every name -> plug-in registry of the package, as (module, attribute). A test that registers a throwaway
+#: searcher, space, preset, dataset, monitor or layout must not change what later tests see (what
+#: ``method: all`` expands to, say); a registry that moves must be listed here under its new name.
+REGISTRIES = (
+    ("e2nas.searchers.registry", "_PLUGINS"),
+    ("e2nas.spaces.registry", "_PLUGINS"),
+    ("e2nas.engine.config", "PRESETS"),
+    ("e2nas.data.registry", "DATASETS"),
+    ("e2nas.train.data", "_SOURCES"),
+    ("e2nas.experiments.monitors", "MONITORS"),
+    ("e2nas.experiments.paper.layouts", "LAYOUTS"),
+)
+
+
+def registry_dicts() -> list[dict]:
+    """The dicts behind :data:`REGISTRIES`. Plug-in registries are read through ``classes()`` first, so the
+    built-in plug-ins are discovered before a snapshot (a restore must keep them: discovery runs only once)."""
+    out = []
+    for module, attr in REGISTRIES:
+        reg = getattr(importlib.import_module(module), attr)
+        out.append(reg.classes() if hasattr(reg, "classes") else reg)
+    return out
+
+
+@pytest.fixture(autouse=True)
+def _restore_registries():
+    # tests register into these at will (tests/package/test_registries.py checks that nothing leaks); register
+    # test-only plug-ins in a fixture or the test itself, never at import time, or every test sees them
+    regs = registry_dicts()
+    saved = [dict(r) for r in regs]
+    yield
+    for reg, before in zip(regs, saved, strict=True):
+        reg.clear()
+        reg.update(before)
 
 
 def _write_image_folder(root, per_class=6, classes=(0, 1, 2), names=None, fmt="png"):

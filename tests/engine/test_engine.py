@@ -102,7 +102,6 @@ class _NaNOptions(SearcherOptions):
     after: int = 1
 
 
-@register_searcher
 class _NaNSearcher(Searcher):
     """Test-only: a loss that turns NaN after ``after`` steps."""
 
@@ -120,6 +119,7 @@ class _NaNSearcher(Searcher):
 
 
 def test_nan_loss_names_epoch_and_step(tmp_path):
+    register_searcher(_NaNSearcher)  # removed again after the test (tests/conftest.py)
     cfg = _smoke("test-nan", epochs=2, steps=2, options={"after": 3})
     with pytest.raises(SearchError, match=r"became nan at epoch 1 step 1; try a lower --lr"):
         SearchEngine(cfg, tmp_path, progress=False).run()

@@ -16,7 +16,6 @@ class _MixtureOptions(GDASOptions):
     pass
 
 
-@register_searcher
 class _NoEpsilon(GDAS):
     """Stands in for a mixture method (DARTS) that cannot take the complementation loss."""
 
@@ -30,6 +29,7 @@ FAST = {"epochs": 1, "steps_per_epoch": 1}
 
 
 def test_grid_expansion_names_and_dropped_points():
+    register_searcher(_NoEpsilon)  # removed again after the test (tests/conftest.py)
     sw = parse_sweep(
         {
             "name": "g",

@@ -25,7 +25,7 @@ def test_product_enumeration_is_same_set():
 
 
 def test_known_cells():
-    assert Cell.from_index(0).ops == (4, 2, 1, 2, 1, 1)  # data README: index 0 is [4,2,1,2,1,1]
+    assert Cell.from_index(0).ops == (4, 2, 1, 2, 1, 1)  # docs/reference/nb201.md: index 0 is [4,2,1,2,1,1]
     c = Cell.from_string(SEED0)
     assert c.index == 2581
     assert c.op_names == (

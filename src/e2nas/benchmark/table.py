@@ -2,7 +2,7 @@
 
 Column provenance (see docs/ground_truth.md): 200-epoch means from NB201/NATS-Bench; ``cifar10_test_acc_v10``
 is NB201 v1_0, the release the E²NAS authors scored against; ``acc12_*`` are 12-epoch numbers.
-Loading takes ~0.2 s once; every lookup after that is an array index.
+It is loaded once per process (timing: docs/ground_truth.md); every lookup after that is an array index.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from e2nas.space.cell import NUM_CELLS, OPS, ArchParseError, Cell
+from e2nas.space.cell import NUM_CELLS, OPS, Cell
 
 #: short names used in reports and on the CLI -> table columns
 METRIC_ALIASES: dict[str, str] = {
@@ -148,11 +148,3 @@ class GroundTruth:
         col = self.table.column(metric)
         v = col[self._index(arch)]
         return 100.0 * float(np.count_nonzero(col < v)) / len(col)
-
-
-def parse_arch_or_exit_message(value: str) -> Cell:
-    """Parse user input for the CLI; re-raises ArchParseError with the input echoed."""
-    try:
-        return Cell.parse(value)
-    except ArchParseError as err:
-        raise ArchParseError(f"invalid architecture {value!r}: {err}") from None

@@ -204,7 +204,7 @@ def _apply(stored, method: str | None, preset: str | None, options: dict[str, st
 
 
 def _gt_line(g: dict[str, float] | None, dataset: str = "") -> str:
-    """The paper's report columns (SPEC §3) of one ground-truth summary."""
+    """The paper's report columns (docs/reference/nb201.md#ground-truth) of one ground-truth summary."""
     if g is None:
         return f"not available (NB201 measured no cells on dataset {dataset!r})"
     return (

@@ -1,7 +1,7 @@
 """Search configuration (one dataclass) and its presets.
 
-Defaults are the AutoDL-Projects NB201 search hyperparameters (SPEC §7). ``DEFAULT_METHOD`` and
-``DEFAULT_PRESET`` are the single place the CLI defaults come from.
+Defaults are the AutoDL-Projects NB201 search hyperparameters (docs/reference/hyperparameters.md).
+``DEFAULT_METHOD`` and ``DEFAULT_PRESET`` are the single place the CLI defaults come from.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ class SearchConfig:
     C: int = 16
     N: int = 5
     track_running_stats: bool = True
-    channels_last: bool | None = None  # NHWC memory format; None = on CPU only (~1.3x faster convs there)
+    channels_last: bool | None = None  # NHWC memory format; None = on CPU only (faster convs there: docs/engine.md)
     cuda_graphs: str = "off"  # off | on | auto: replay the loss passes from CUDA graphs (CUDA only)
     precision: str = "fp32"  # fp32 | bf16 (autocast of the supernet passes)
     # weight optimisation (SGD; lr per step by lr_schedule)
@@ -83,7 +83,7 @@ class SearchConfig:
     arch_betas: tuple[float, float] = (0.5, 0.999)
     arch_weight_decay: float = 1e-3
     # method
-    epsilon: float = 0.0  # complementation switch (SPEC §6), 0 = off
+    epsilon: float = 0.0  # complementation switch (docs/reference/method.md), 0 = off
     options: dict[str, Any] = field(default_factory=dict)  # searcher options (--opt key=value)
     eval_batches: int = 1  # valid batches per candidate when a searcher ranks cells
     # BN statistics when cells are scored with inherited weights: "batch" (the batch's own, as RSPS/SETN) or
@@ -175,7 +175,7 @@ class SearchConfig:
 
 
 def _paper() -> SearchConfig:
-    # SPEC §7: C=16, N=5, CIFAR-10 cifar10-valid split 25k/25k, 250 epochs, batch 64
+    # docs/reference/hyperparameters.md: C=16, N=5, CIFAR-10 cifar10-valid split 25k/25k, 250 epochs, batch 64
     return SearchConfig(preset="paper", dataset="cifar10", C=16, N=5, epochs=250, batch_size=64)
 
 
@@ -185,10 +185,11 @@ def _cpu_small() -> SearchConfig:
 
 
 def _cpu() -> SearchConfig:
-    # the default CPU protocol (docs/results/ranking): C=8, N=1 on 10k search-train / 2k search-valid images of the
-    # shipped 16x16 CIFAR-10 sample, lr 0.05 (twice NB201's: more ranking per step), 16 epochs = 2,496 steps, which
-    # is what E²NAS (paper variant, eps 0.5: ~0.19 s a step, ~7x a RandomNAS step) fits into 10 minutes on 2 cores;
-    # cells are scored with BN running statistics (3 seeds of RandomNAS: tau +0.14 against -0.03 with batch ones)
+    # the default CPU protocol: C=8, N=1 on 10k search-train / 2k search-valid images of the shipped 16x16 CIFAR-10
+    # sample, lr 0.05 (twice NB201's: more ranking per step), 16 epochs = 2,496 steps, as many as the default E²NAS
+    # search (its step costs several RandomNAS steps) fits into about 10 minutes on 2 cores; cells are scored with
+    # BN running statistics because its supernets rank better that way. The measured step times and τ behind
+    # these choices: docs/results/ranking/report.md
     return SearchConfig(
         preset="cpu",
         dataset="embedded16",

@@ -47,13 +47,6 @@ from e2nas.engine.config import PRECISIONS
 Capture = Callable[[Callable[..., tuple[torch.Tensor, ...]], Sequence[torch.Tensor], Any], tuple[Any, ...]]
 
 
-@dataclass(frozen=True)
-class GraphSettings:
-    mode: str = "off"  # off | on | auto (on for CUDA runs of methods whose cells repeat)
-    cache_size: int = 64  # captured graphs kept (LRU); one per cell and mode
-    warmup: int = 2  # eager iterations on a side stream before capture
-
-
 def graphs_wanted(mode: str, device: torch.device, cells_repeat: bool) -> bool:
     """Whether a run should replay graphs: never off CUDA; ``auto`` only for methods whose cells repeat."""
     if mode not in GRAPH_MODES:
@@ -144,7 +137,7 @@ class StepGraphs:
         self.capture = capture or (lambda fn, inputs, pool: cuda_capture(fn, inputs, pool, warmup))
         self.cache_size = cache_size
         # a key is captured on its min_uses-th call: a cell seen once (early GDAS, a one-off complement) would
-        # cost a capture (~40 ms on an H200) and never pay it back
+        # cost a capture (measured cost: docs/engine.md) and never pay it back
         self.min_uses = min_uses
         self.seen: OrderedDict[Hashable, int] = OrderedDict()
         self.precision = precision

@@ -1,7 +1,8 @@
 """Per-method config overrides of a sweep (``method_overrides:``), e.g. DARTS' shorter search.
 
-The paper protocol gives DARTS 50 epochs where the single-path methods get 250 (SPEC §7). A sweep states that
-once, as a ratio, so the same file stays right when only its preset changes::
+The paper protocol gives DARTS 50 epochs where the single-path methods get 250
+(docs/reference/hyperparameters.md). A sweep states that once, as a ratio, so the same file stays right when only
+its preset changes::
 
     method_overrides:
       darts-v1: {epochs_scale: 0.2}     # 1/5 of the sweep's epochs: 50 at `paper`, 1/5 of the preset's elsewhere

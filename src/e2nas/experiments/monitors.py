@@ -36,7 +36,7 @@ class KendallMonitor:
     the same at every epoch and in every run, so curves of different methods are comparable. Each cell is
     evaluated on ``images`` valid images (None: all of them): one or two batches of 64 would be noise (a 64-image
     accuracy has a standard error of about 6 points). Cost per evaluation: ``sample`` x ``images`` forward
-    passes, e.g. 100 cells x 2,000 images = 200k images, about 48 s on 2 idle cores at the cpu preset.
+    passes, e.g. 100 cells x 2,000 images = 200k images (measured time at the cpu preset: docs/ranking.md).
     """
 
     every: int = 5

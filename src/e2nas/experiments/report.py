@@ -25,7 +25,8 @@ COLUMN_TITLES: dict[str, str] = {
     "cifar100_test": "C100 test",
     "imagenet16_test": "IN16 test",
 }
-#: published NB201 search results (SPEC §7; NB201 paper Table 5 and E²NAS paper Table 1), in PAPER_COLUMNS order
+#: published NB201 search results (NB201 paper Table 5, E²NAS paper Table 1; docs/reference/published.md), in
+#: PAPER_COLUMNS order
 PUBLISHED: dict[str, tuple[float, float, float, float]] = {
     "DARTS-V1 (NB201 paper)": (39.77, 54.30, 15.61, 16.32),
     "GDAS (NB201 paper)": (89.89, 93.61, 70.70, 41.71),
@@ -369,7 +370,9 @@ def _notes(report: dict[str, Any]) -> list[str]:
         + " in MB.",
     ]
     if report["published"]:
-        notes.append("† published numbers (SPEC §7) for the full paper protocol, for reference only.")
+        notes.append(
+            "† published numbers (docs/reference/published.md) for the full paper protocol, for reference only."
+        )
     return notes
 
 

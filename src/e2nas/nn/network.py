@@ -47,9 +47,6 @@ class MacroNetwork(nn.Module):
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_prev, num_classes)
 
-    def cell_layers(self) -> list[nn.Module]:
-        return [m for m in self.layers if not isinstance(m, ResNetBasicBlock)]
-
     def forward_features(self, x: torch.Tensor, cell_forward: Callable[[nn.Module, torch.Tensor], torch.Tensor]):
         x = self.stem(x)
         for layer in self.layers:

@@ -67,8 +67,8 @@ def fit_gennorm(
 
     ``method="grid"`` (default): the constrained MLE computed directly, vectorised over columns: for each beta on a
     grid of step 0.05 the likelihood is maximised over loc (golden-section search on the convex sum |x - loc|^beta)
-    and scale (closed form, then floored); the best beta wins. ~10x faster than scipy on 50 x 12 archives
-    (a search refits every few steps) and never leaves the bounds.
+    and scale (closed form, then floored); the best beta wins. Much faster than scipy on archive-sized inputs
+    (a search refits every few steps; timing in docs/novelty.md) and never leaves the bounds.
     ``method="scipy"``: ``scipy.stats.gennorm.fit``; a beta outside the bounds is clamped and the fit repeated
     with the shape held fixed; the scale is floored afterwards.
     """

@@ -1,4 +1,5 @@
-"""GPND probabilistic novelty (Pidhorskyi et al. 2018) of a latent point z, as E²NAS uses it (SPEC §5.4).
+"""GPND probabilistic novelty (Pidhorskyi et al. 2018) of a latent point z, as E²NAS uses it
+(docs/reference/method.md#probabilistic-novelty).
 
 A decoder D: R^n -> R^m maps latent codes onto a manifold in R^m (here m = 30, the 6 x 5 per-edge op
 probabilities). A point x in R^m is split into a part along the manifold (tangent space = column space of
@@ -97,13 +98,6 @@ class GPNDTerms:
     @property
     def total(self) -> torch.Tensor:
         return self.log_det + self.log_pz + self.log_pperp + self.log_radial + self.const
-
-    def as_dict(self) -> dict[str, float]:
-        keys = ("log_det", "log_pz", "log_pperp", "log_radial", "perp_norm")
-        out = {k: float(getattr(self, k).detach()) for k in keys}
-        out["const"] = self.const
-        out["log_density"] = float(self.total)
-        return out
 
 
 def gpnd_terms(

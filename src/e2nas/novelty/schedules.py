@@ -1,4 +1,4 @@
-"""Novelty weight schedules gamma(t) (SPEC §5.5).
+"""Novelty weight schedules gamma(t) (docs/reference/method.md#novelty-weight-schedules).
 
 E²NAS minimises (1 - gamma_t) * L_val + gamma_t * log p_A(z). Two schedules:
 

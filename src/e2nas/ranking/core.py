@@ -1,10 +1,10 @@
 """How well a supernet ranks NB201 cells: inherited-weight accuracy of a fixed cell sample against ground truth.
 
-Every weight-sharing comparison is only as good as this ranking (SPEC §10), so it is measured the same way
-everywhere: ``e2nas rank``, the Kendall monitor and the τ in ``results.json``. The sample is stratified: the
-connected cells are cut into ``K`` quantile strata of their ground-truth accuracy and one cell is drawn from each
-(seeded), which keeps the accuracy spread of a uniform sample with less sampling noise; one cell per isomorphism
-class at most. Intervals are percentile bootstraps over the cells.
+Every weight-sharing comparison is only as good as this ranking (docs/reference/ranking.md), so it is measured
+the same way everywhere: ``e2nas rank``, the Kendall monitor and the τ in ``results.json``. The sample is
+stratified: the connected cells are cut into ``K`` quantile strata of their ground-truth accuracy and one cell is
+drawn from each (seeded), which keeps the accuracy spread of a uniform sample with less sampling noise; one cell per
+isomorphism class at most. Intervals are percentile bootstraps over the cells.
 """
 
 from __future__ import annotations

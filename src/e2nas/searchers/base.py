@@ -93,7 +93,8 @@ class SearchContext:
         return (self.epoch + self.step / max(self.steps_per_epoch, 1)) / max(self.epochs, 1)
 
     def make_arch_optimizer(self, params: Any) -> torch.optim.Adam:
-        """Adam with the config's arch hyperparameters (SPEC §7: lr 3e-4, betas (0.5, 0.999), wd 1e-3)."""
+        """Adam with the config's arch hyperparameters (docs/reference/hyperparameters.md: lr 3e-4, betas
+        (0.5, 0.999), wd 1e-3)."""
         c = self.config
         return torch.optim.Adam(params, lr=c.arch_lr, betas=tuple(c.arch_betas), weight_decay=c.arch_weight_decay)
 
@@ -214,7 +215,8 @@ class Searcher:
     #: True if the method's cells repeat from step to step (GDAS, E²NAS, DARTS' one mixture): CUDA graphs pay off
     #: (``cuda_graphs: auto`` turns them on); False for uniform sampling (RandomNAS), where captures would not
     cells_repeat: ClassVar[bool] = False
-    #: epsilon used when the user gives none (E²NAS: 0.5, SPEC §6); 0 = complementation off
+    #: epsilon used when the user gives none (E²NAS: 0.5, docs/reference/method.md#architecture-complementation);
+    #: 0 = complementation off
     default_epsilon: ClassVar[float] = 0.0
     #: config fields the ``paper`` preset changes for this method (e.g. DARTS: {"epochs": 50})
     paper_overrides: ClassVar[dict[str, Any]] = {}
@@ -332,7 +334,3 @@ def _convert(key: str, raw: Any, hint: Any) -> Any:
         tname = getattr(base, "__name__", base)
         raise SearcherError(f"option {key}={raw!r}: expected a value of type {tname}") from None
     return raw
-
-
-def options_as_dict(options: SearcherOptions) -> dict[str, Any]:
-    return dataclasses.asdict(options)

@@ -3,7 +3,7 @@
 State: a latent point z, its Adam, the previous cell (for complementation), a FIFO archive of visited cells
 and a GPND novelty model fitted to it. Per step (engine order: ``weight_loss`` then ``arch_step``):
 
-``paper`` (SPEC §5, default)
+``paper`` (default; docs/reference/method.md#search-paper-variant)
     1. decode z: sample a cell a ~ p(cell | z) (argmax with ``sample=False``); append a to the archive.
     2. weight step: L_c = (1-ε)·CE(a) + ε·(CE(complement) + CE(prev)) with real gradients on all three paths.
     3. arch step (valid batch): p = p_e(z | a) from the decoder, H = onehot(a) - sg(p) + p, so the gradient of
@@ -78,9 +78,9 @@ MAX_DEFAULT_Z_LR = 0.05
 def z_lr_for(base_lr: float, total_steps: int) -> float:
     """Adam lr for z that lets it travel as far in ``total_steps`` as ``base_lr`` does in the paper's budget.
 
-    Adam moves each coordinate by at most ~lr per step, and neighbouring cells' encoder means are ~0.6 apart
-    (cell centres ~3 from the origin), so 3e-4 x 775 cpu-small steps leaves z inside its first cell. Measured on
-    cpu-small: with 3e-4 all 6 runs ended on the start cell; with ~0.03 z visited 16 cells.
+    Adam moves each coordinate by at most ~lr per step, and neighbouring cells' encoder means lie a fraction of a
+    unit apart (docs/vae.md), so the paper's 3e-4 over a CPU preset's few hundred steps leaves z inside its first
+    cell. What runs with either lr did: docs/e2nas.md, "What we measured".
     """
     return min(MAX_DEFAULT_Z_LR, base_lr * max(1.0, PAPER_Z_STEPS / max(1, total_steps)))
 
@@ -187,8 +187,8 @@ class E2NAS(Searcher):
 
     def _radius(self, option: float | None) -> float:
         """The ball z is kept in: the decoder was trained on encoder means only, and novelty pushes z away
-        from visited cells without bound (on cpu-small ||z|| reached 15-20 against cell means within ~5, and
-        decodes there were often disconnected cells)."""
+        from visited cells without bound, far out where decodes are often disconnected cells (measured norms:
+        docs/e2nas.md, "What we measured")."""
         if option is not None:
             return float(option)
         from e2nas.benchmark.table import load_table
@@ -306,7 +306,7 @@ class E2NAS(Searcher):
         H, p = self.straight_through(cell)
         if not cell.connected and not self.reference and self.options.dead_cell == "mixture":
             # A disconnected cell outputs zeros, so its straight-through gradient is exactly zero and z would sit
-            # on it once γ_t is small (measured on cpu-small: runs ended on 9.7 % cells). The DARTS relaxation
+            # on it once γ_t is small (runs that ended so: docs/e2nas.md, "What we measured"). The DARTS relaxation
             # with the decoder's probabilities as weights says which ops would reconnect it.
             self.dead_steps += 1
             return ctx.mixture_loss(valid_batch, p.to(x.device))
@@ -372,7 +372,7 @@ class E2NAS(Searcher):
         }
 
     def mix(self, g_val: torch.Tensor, g_nov: torch.Tensor, gamma: float) -> torch.Tensor:
-        """The z gradient. ``none``: (1-γ)·∇L_val + γ·∇log p_A, the spec's objective. ``unit``: both gradients
+        """The z gradient. ``none``: (1-γ)·∇L_val + γ·∇log p_A, the paper's objective. ``unit``: both gradients
         scaled to norm 1 first, so γ mixes directions (log p_A's gradient is often 10^3-10^15 times larger than
         L_val's, which makes L_val irrelevant under ``none`` until γ is tiny)."""
         if self.options.grad_balance == "unit":  # a zero gradient stays exactly zero (0 / 1e-12)

@@ -1,4 +1,4 @@
-"""The 12-vertex DAG view of a cell used by the D-VAE (SPEC §4).
+"""The 12-vertex DAG view of a cell used by the D-VAE (docs/reference/method.md#the-d-vae-over-nb201-cells).
 
 Vertex types: 0-4 the ops, 5 START, 6 ADD, 7 END. Vertices are listed in topological order:
 v0 START; v1 ADD(node0)<-v0; v2 op(e0)<-v1; v3 ADD(node1)<-v2; v4 op(e1)<-v1; v5 op(e2)<-v3;

@@ -1,5 +1,5 @@
-"""The DARTS cell space (Liu, Simonyan & Yang, ICLR 2019; SPEC §11): genotypes, their string format and the
-per-edge view searchers work with.
+"""The DARTS cell space (Liu, Simonyan & Yang, ICLR 2019; docs/reference/darts.md): genotypes, their string
+format and the per-edge view searchers work with.
 
 A cell has two inputs (states 0 and 1: the outputs of the two previous cells) and four intermediate nodes;
 node k (state k + 2) may read every earlier state, so there are 2 + 3 + 4 + 5 = 14 edges, ordered by node and

@@ -58,8 +58,3 @@ def index_to_ops(index: int) -> tuple[int, ...]:
 def ops_to_index(ops: tuple[int, ...]) -> int:
     code = sum(int(o) * NUM_OPS**e for e, o in enumerate(ops))
     return int(_tables()[1][code])
-
-
-def codes_to_indices(codes: np.ndarray) -> np.ndarray:
-    """Vectorised mixed-radix code -> NB201 index."""
-    return _tables()[1][np.asarray(codes)]

@@ -1,5 +1,5 @@
-"""The DARTS space as a plug-in (SPEC §11): 28 edge choices over eight ops, genotypes derived by DARTS' rule,
-the 8-cell search network and the 20-cell evaluation network. There is no benchmark, so no ground truth:
+"""The DARTS space as a plug-in (docs/reference/darts.md): 28 edge choices over eight ops, genotypes derived by
+DARTS' rule, the 8-cell search network and the 20-cell evaluation network. There is no benchmark, so no ground truth:
 a found genotype is judged by retraining it (``e2nas train``)."""
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from e2nas.spaces.base import SearchSpace
 from e2nas.spaces.registry import register_space
 from e2nas.supernet.darts import DartsSupernet
 
-#: DARTS' search hyperparameters (Liu et al. 2019; SPEC §11) on top of every preset: plain momentum, wd 3e-4
+#: DARTS' search hyperparameters (Liu et al. 2019; docs/reference/darts.md#search-setting) on top of every preset:
+#: plain momentum, wd 3e-4
 _DARTS_OPTIMISER = {"nesterov": False, "momentum": 0.9, "weight_decay": 3e-4, "lr": 0.025, "lr_min": 0.001}
 
 

@@ -1,5 +1,5 @@
 """NAS-Bench-201 as a plug-in: the six-edge cell of :mod:`e2nas.space`, its supernet, its discrete network
-and the bundled benchmark table as ground truth (SPEC §2-3)."""
+and the bundled benchmark table as ground truth (docs/reference/nb201.md)."""
 
 from __future__ import annotations
 

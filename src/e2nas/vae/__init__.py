@@ -1,4 +1,5 @@
-"""The D-VAE latent space over all NB201 cells (SPEC §4): model, training, checkpoints, evaluation.
+"""The D-VAE latent space over all NB201 cells (docs/reference/method.md#the-d-vae-over-nb201-cells): model,
+training, checkpoints, evaluation.
 
 Searcher-facing API::
 

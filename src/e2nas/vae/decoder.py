@@ -46,7 +46,7 @@ class DAGDecoder(nn.Module):
         self.gru = nn.GRUCell(DAG_NUM_TYPES, hidden)
         self.agg = GatedSum(hidden)
         # shared hidden layer, one output layer per edge: a single shared head must first learn from the GRU
-        # states which edge it is at, which made training ~10x slower in our measurements
+        # states which edge it is at, which made training much slower (measured: docs/vae.md, design choices)
         self.head_hidden = nn.Linear(3 * hidden, hidden)
         self.head_out = nn.ModuleList(nn.Linear(hidden, DAG_NUM_TYPES) for _ in DAG_OP_VERTICES)
         mask = torch.zeros(DAG_NUM_TYPES)

@@ -104,8 +104,3 @@ def load_checkpoint(path: str | Path) -> tuple[DVAE, dict[str, Any]]:
 def load_pretrained() -> DVAE:
     """The D-VAE shipped with e2nas (trained on the 80% train split of all NB201 cells), in eval mode."""
     return load_checkpoint(pretrained_path())[0]
-
-
-def pretrained_record() -> dict[str, Any]:
-    """Training record of the shipped weights (config, seed, epochs, train_seconds, metrics, torch version, load)."""
-    return load_checkpoint(pretrained_path())[1]

@@ -126,8 +126,12 @@ COMMON_NOTES = [
     "supernet ranks cells backwards: the comparison is not evidence).",
     "Search time: wall-clock seconds of a search, without the time of epoch monitors.",
 ]
-TABLE2_PUBLISHED = " The published rows are Table 1 results (E²NAS: γ = Sig_10, ε = 0.5); SPEC has no Table 2 numbers."
-PUBLISHED_NOTE = "† published numbers (SPEC §7) for the full paper protocol (C=16, N=5, CIFAR-10, 250 epochs)."
+TABLE2_PUBLISHED = (
+    " The published rows are Table 1 results (E²NAS: γ = Sig_10, ε = 0.5); no Table 2 numbers are published here."
+)
+PUBLISHED_NOTE = (
+    "† published numbers (docs/reference/published.md) for the full paper protocol (C=16, N=5, CIFAR-10, 250 epochs)."
+)
 
 
 def table1(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
