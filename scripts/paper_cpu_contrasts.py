@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from e2nas.benchmark import GroundTruth
 from e2nas.experiments.report import read_log
+from e2nas.experiments.yardsticks import sample_random_oracle, seen_cells
 
 Run = dict[str, Any]
 Pick = Callable[[Run], bool]
@@ -150,22 +150,15 @@ def contrasts(root: Path) -> list[dict[str, Any]]:
 
 def cells_seen(r: Run) -> int:
     """Distinct cells a run's "best seen" picks from: every epoch's cell and the final one."""
-    rows = read_log(Path(r["_dir"]))
-    return len({row["cell_index"] for row in rows if "cell_index" in row} | {r["final"]["index"]})
+    return len(seen_cells(read_log(Path(r["_dir"])), r))
 
 
 def oracle(root: Path, draws: int = 20_000, seed: int = 0) -> list[dict[str, Any]]:
     """ "Best seen during search" is an oracle pick (by ground-truth C10 valid) among the cells a run visited. Its
     yardstick is the same pick among as many uniformly drawn NB201 cells: per Table 2 γ, the runs' mean best-seen
-    C10 test against the mean (± std over ``draws``) of that random oracle for each run's number of cells."""
-    gt = GroundTruth()
-    valid, test = gt.table.column("cifar10_valid"), gt.table.column("cifar10_test_v10")
+    C10 test against the mean (± std over ``draws``) of that random oracle for each run's number of cells
+    (:func:`e2nas.experiments.yardsticks.sample_random_oracle`, which the reports' random-k oracle rows share)."""
     rng = np.random.default_rng(seed)
-
-    def random_best(k: int) -> np.ndarray:
-        idx = rng.integers(0, len(valid), (draws, k))
-        return test[idx[np.arange(draws), valid[idx].argmax(1)]]
-
     out = []
     runs = _runs(root, "table2")
     for g in GAMMAS:
@@ -173,7 +166,7 @@ def oracle(root: Path, draws: int = 20_000, seed: int = 0) -> list[dict[str, Any
         if not chosen:
             continue
         ks = [cells_seen(r) for r in chosen]
-        rand = np.mean([random_best(k) for k in ks], axis=0)  # per draw: the mean over this γ's runs
+        rand = sample_random_oracle(ks, "cifar10_test_v10", draws, rng)  # per draw: the mean over this γ's runs
         best = [r["best"]["ground_truth"]["cifar10_test_v10"] for r in chosen]
         out.append(
             {

@@ -78,6 +78,26 @@ class Run:
 
         return run_internals(self.log, total_steps(self.results))
 
+    @property
+    def space(self) -> str:
+        return str(self.results.get("space") or self.config.get("space") or "nb201")
+
+    def largest_visited(self) -> tuple[int | None, int]:
+        """(the params pick among the cells this run logged as visited, how many distinct cells that was);
+        (None, 0) off NB201 (:func:`e2nas.experiments.yardsticks.visited_cells`)."""
+        if self.space != "nb201":
+            return None, 0
+        from e2nas.experiments.yardsticks import largest_visited, visited_cells
+
+        cells = visited_cells(self.log, self.results)
+        return largest_visited(cells), len(cells)
+
+    def cells_seen(self) -> int:
+        """Distinct cells "best seen during search" picks from (each epoch's cell and the final one)."""
+        from e2nas.experiments.yardsticks import seen_cells
+
+        return len(seen_cells(self.log, self.results)) if self.space == "nb201" else 0
+
     def changed_options(self) -> dict[str, Any]:
         """Searcher options that differ from the method's defaults (all of them if the method is unknown)."""
         opts = dict(self.results.get("searcher_options") or {})
@@ -193,6 +213,12 @@ class Group:
         bests = [r.results.get("best") or r.results["final"] for r in self.runs]
         best = {c: stats([b["ground_truth"][c] for b in bests]) for c in PAPER_COLUMNS}
         epochs_best = [b.get("epoch") for b in bests if b.get("epoch") is not None]
+        picks = [r.largest_visited() for r in self.runs]
+        big = [i for i, _ in picks if i is not None]
+        from e2nas.benchmark import GroundTruth
+
+        gt = GroundTruth()
+        largest = {c: stats([float(gt.table.column(c)[i]) for i in big]) for c in PAPER_COLUMNS}
         return {
             "label": self.label,
             "method": method,
@@ -208,13 +234,32 @@ class Group:
             "final": final,
             "best": best,
             "best_epoch": stats(epochs_best),
+            "largest_visited": largest,
+            "largest_visited_index": [i for i, _ in picks],
+            "cells_visited": stats([n for i, n in picks if i is not None]),
+            "cells_seen": stats([r.cells_seen() for r in self.runs if r.space == "nb201"]),
             "search_time_s": stats([r.search_time() for r in self.runs]),
             "kendall_tau": stats([r.tau() for r in self.runs]),
             "monitor_time_s": stats([r.monitor_time() for r in self.runs]),
             "peak_memory_mb": stats([r.results.get("peak_memory_mb", math.nan) for r in self.runs]),
             "peak_memory_kind": sorted({str(r.results.get("peak_memory_kind")) for r in self.runs}),
             "internals": _internals([r.internals() for r in self.runs]),
+            "spaces": sorted({r.space for r in self.runs}),
         }
+
+
+def yardsticks(groups: list[dict[str, Any]], columns: list[str]) -> dict[str, Any]:
+    """The yardstick rows (:mod:`e2nas.experiments.yardsticks`) for a table of ``groups`` (summary dicts) on
+    ``columns``: ``{"rows": [...], "k": k of the random-k oracle, "note": ...}``; no rows, and a note saying
+    why, when some runs are not on NB201 (no ground-truth table to score the yardsticks on)."""
+    from e2nas.experiments import yardsticks as ys
+
+    spaces = sorted({s for g in groups for s in g.get("spaces", ["nb201"])})
+    if spaces != ["nb201"]:
+        return {"rows": [], "k": None, "note": ys.NO_GROUND_TRUTH_NOTE.format(spaces=", ".join(spaces))}
+    seen = [v for g in groups for v in g["cells_seen"]["values"]]
+    k = int(round(float(np.median(seen)))) if seen else None
+    return {"rows": ys.yardstick_rows(columns, k), "k": k, "note": ys.NOTE}
 
 
 def _internals(per_run: list[dict[str, float] | None]) -> dict[str, Any] | None:
@@ -281,12 +326,14 @@ def build_report(dirs: list[str | Path], published: bool = False, per_dir: bool 
     for c in PAPER_COLUMNS:
         cell, value = gt.best(c)
         optimum[c] = {"value": value, "index": cell.index, "cell": cell.to_string()}
+    summaries = [g.summary() for g in groups]
     return {
         "columns": list(PAPER_COLUMNS),
         "column_titles": COLUMN_TITLES,
         "std": "sample standard deviation over runs (ddof=1); null when a group has one run",
-        "groups": [g.summary() for g in groups],
+        "groups": summaries,
         "optimum": optimum,
+        "yardsticks": yardsticks(summaries, list(PAPER_COLUMNS)),
         "published": ({k: dict(zip(PAPER_COLUMNS, v, strict=True)) for k, v in PUBLISHED.items()} if published else {}),
         "warnings": warnings,
         "dirs": [str(d) for d in dirs],
@@ -315,10 +362,11 @@ def fmt_tau(s: dict[str, Any], pm: str = " ± ", dash: str = "–") -> str:
     return f"{t['mean']:+.2f}{pm}{std}{mark}"
 
 
-def _rows(report: dict[str, Any], latex: bool) -> tuple[list[list[str]], list[list[str]], list[list[str]]]:
-    """(table 1 rows, table 2 rows, reference rows) as strings."""
+def _rows(report: dict[str, Any], latex: bool) -> dict[str, list[list[str]]]:
+    """Table rows as strings: ``t1`` (final cell), ``t2`` (final / best), ``visited`` (largest visited cell),
+    ``ref`` (optimum, yardsticks, published: Table 1's reference rows) and ``yard`` (the yardsticks alone)."""
     pm, dash = (r" $\pm$ ", "--") if latex else (" ± ", "–")
-    t1, t2, ref = [], [], []
+    t1, t2, visited, ref = [], [], [], []
     for g in report["groups"]:
         label = _tex(g["label"]) if latex else g["label"]
         t1.append(
@@ -340,12 +388,35 @@ def _rows(report: dict[str, Any], latex: bool) -> tuple[list[list[str]], list[li
             + [fmt_stat(g["best_epoch"], 1, pm, dash), fmt_stat(stats(delta), 2, pm, dash)]
             + [fmt_tau(g["kendall_tau"], pm, dash)]
         )
+        if "largest_visited" in g and g["largest_visited"]["cifar10_valid"]["n"]:
+            big = g["largest_visited"]
+            ok = [i is not None for i in g["largest_visited_index"]]
+            finals = [v for v, keep in zip(g["final"]["cifar10_valid"]["values"], ok, strict=True) if keep]
+            gain = [f - b for f, b in zip(finals, big["cifar10_valid"]["values"], strict=True)]
+            visited.append(
+                [label, str(big["cifar10_valid"]["n"]), fmt_stat(g["cells_visited"], 1, pm, dash)]
+                + [fmt_stat(big[c], 2, pm, dash) for c in report["columns"]]
+                + [fmt_signed(stats(gain), pm, dash)]
+            )
     opt = report["optimum"]
-    ref.append(["NB201 optimum", "–" if not latex else "--"] + [f"{opt[c]['value']:.2f}" for c in report["columns"]])
+    ref.append(["NB201 optimum", dash] + [f"{opt[c]['value']:.2f}" for c in report["columns"]])
+    yard = []
+    for y in (report.get("yardsticks") or {}).get("rows", []):
+        yard.append(
+            [_tex(y["label"]) if latex else y["label"], dash] + [f"{y['values'][c]:.2f}" for c in report["columns"]]
+        )
+    ref += yard
     for name, vals in report["published"].items():
-        ref.append([_tex(name + " †") if latex else name + " †", "--" if latex else "–"])
+        ref.append([_tex(name + " †") if latex else name + " †", dash])
         ref[-1] += [f"{vals[c]:.2f}" for c in report["columns"]]
-    return t1, t2, ref
+    return {"t1": t1, "t2": t2, "visited": visited, "ref": ref, "yard": yard}
+
+
+def fmt_signed(s: dict[str, Any], pm: str = " ± ", dash: str = "–") -> str:
+    """A difference, mean with a sign ± std."""
+    if s["mean"] is None:
+        return dash
+    return f"{s['mean']:+.2f}{pm}{dash if s['std'] is None else format(s['std'], '.2f')}"
 
 
 def _tex(s: str) -> str:
@@ -369,6 +440,16 @@ def _notes(report: dict[str, Any]) -> list[str]:
         + ", ".join(sorted({k for g in report["groups"] for k in g["peak_memory_kind"]}))
         + " in MB.",
     ]
+    y = report.get("yardsticks")
+    if y:
+        notes.append(y["note"])
+        if y["rows"]:
+            from e2nas.experiments.yardsticks import VISITED_NOTE
+
+            notes.append(
+                VISITED_NOTE + " Final − largest visited: the run's final cell minus its largest visited "
+                "cell, C10 valid, mean ± std over runs."
+            )
     if report["published"]:
         notes.append(
             "† published numbers (docs/reference/published.md) for the full paper protocol, for reference only."
@@ -377,7 +458,8 @@ def _notes(report: dict[str, Any]) -> list[str]:
 
 
 def to_markdown(report: dict[str, Any]) -> str:
-    t1, t2, ref = _rows(report, latex=False)
+    r = _rows(report, latex=False)
+    t1, t2, ref = r["t1"], r["t2"], r["ref"]
     cols = [COLUMN_TITLES[c] for c in report["columns"]]
 
     def table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -388,7 +470,15 @@ def to_markdown(report: dict[str, Any]) -> str:
     lines = ["## Table 1: final architecture (NB201 ground truth, %)", ""]
     lines += table(["Method", "n", *cols, "supernet τ", "search time (s)", "peak mem (MB)"], t1 + ref)
     lines += ["", "## Table 2: final / best during search (NB201 ground truth, %)", ""]
-    lines += table(["Method", "n", *cols, "best at epoch", "Δ C10 valid (best − final)", "supernet τ"], t2)
+    lines += table(["Method", "n", *cols, "best at epoch", "Δ C10 valid (best − final)", "supernet τ"], t2 + r["yard"])
+    if r["visited"]:
+        lines += [
+            "",
+            "## Largest visited cell: the params pick among the cells each run visited (NB201 ground truth, %)",
+        ]
+        lines += [""] + table(
+            ["Method", "n", "cells visited", *cols, "final − largest visited (C10 valid)"], r["visited"]
+        )
     inside = [g for g in report["groups"] if g.get("internals")]
     if inside:
         from e2nas.experiments.internals import AT_RADIUS, FIELDS
@@ -414,7 +504,8 @@ def to_markdown(report: dict[str, Any]) -> str:
 
 
 def to_latex(report: dict[str, Any]) -> str:
-    t1, t2, ref = _rows(report, latex=True)
+    r = _rows(report, latex=True)
+    t1, t2, ref = r["t1"], r["t2"], r["ref"]
     cols = [_tex(COLUMN_TITLES[c]) for c in report["columns"]]
 
     def table(caption: str, header: list[str], rows: list[list[str]], extra: list[list[str]] = ()) -> list[str]:
@@ -439,7 +530,15 @@ def to_latex(report: dict[str, Any]) -> str:
         "Final / best-during-search architecture, NB201 ground-truth accuracy (\\%).",
         ["Method", "$n$", *cols, "best epoch", r"$\Delta$ C10 valid", r"$\tau$"],
         t2,
+        r["yard"],
     )
+    if r["visited"]:
+        lines += [""]
+        lines += table(
+            "Largest visited cell: the params pick among the cells each run visited, NB201 ground truth (\\%).",
+            ["Method", "$n$", "cells", *cols, r"final $-$ largest"],
+            r["visited"],
+        )
     lines += [""] + [f"% {_tex(n)}" for n in _notes(report)]
     return "\n".join(lines) + "\n"
 

@@ -35,6 +35,7 @@ from e2nas.experiments.report import (
     fmt_tau,
     group_runs,
     stats,
+    yardsticks,
 )
 
 #: paper names of the methods, in the paper's Table 1 order (E²NAS' variants after the baselines)
@@ -102,7 +103,7 @@ def _gamma_order(gamma: Any) -> tuple[int, float]:
         return (2, 0.0)
 
 
-def _optimum_and_published(columns: list[str], names: list[str], published: bool, st: Style, pad: int):
+def _optimum_and_published(columns: list[str | None], names: list[str], published: bool, st: Style, pad: int):
     """Reference rows: the NB201 optimum of each column and (``published``) the named published rows."""
     from e2nas.benchmark import GroundTruth
 
@@ -118,6 +119,33 @@ def _optimum_and_published(columns: list[str], names: list[str], published: bool
     return ref
 
 
+def _yardstick_rows(
+    groups: list[dict[str, Any]], columns: list[str | None], st: Style, pad: int
+) -> tuple[list[list[Entry]], str]:
+    """The yardstick rows (largest cell, median cell, random-k oracle) on the table's ``columns`` (None: a
+    column they have no value in), and their note."""
+    y = yardsticks(groups, sorted({c for c in columns if c}))
+    rows = []
+    for row in y["rows"]:
+        vals = row["values"]
+        cells = [Entry(f"{vals[c]:.2f}", vals[c]) if c else Entry(st.dash) for c in columns]
+        rows.append([Entry(row["label"]), *[Entry(st.dash)] * pad, *cells])
+    return rows, y["note"]
+
+
+def _reference(groups, columns, yard_columns, names, published, st, pad):
+    """Optimum, yardstick rows, published rows; and the notes the yardsticks need."""
+    opt = _optimum_and_published(columns, names, published, st, pad)
+    yard, note = _yardstick_rows(groups, yard_columns, st, pad)
+    return opt[:1] + yard + opt[1:], [note, VISITED_NOTE] if yard else [note]
+
+
+def _largest(g: dict[str, Any], st: Style, column: str) -> Entry:
+    """The group's largest visited cell on ``column`` (mean ± std over runs); – for runs off NB201."""
+    s = (g.get("largest_visited") or {}).get(column)
+    return _stat(s, st) if s else Entry(st.dash)
+
+
 COMMON_NOTES = [
     "NB201 ground-truth accuracy (%), mean ± sample std over seeds (ddof=1; – when n = 1). C10 test is the "
     "NB201 v1_0 column (`cifar10_test_v10`), the release the E²NAS authors used.",
@@ -129,6 +157,8 @@ COMMON_NOTES = [
 TABLE2_PUBLISHED = (
     " The published rows are Table 1 results (E²NAS: γ = Sig_10, ε = 0.5); no Table 2 numbers are published here."
 )
+from e2nas.experiments.yardsticks import VISITED_NOTE  # noqa: E402 - beside the notes it joins
+
 PUBLISHED_NOTE = (
     "† published numbers (docs/reference/published.md) for the full paper protocol (C=16, N=5, CIFAR-10, 250 epochs)."
 )
@@ -148,18 +178,29 @@ def table1(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
             [Entry(_label(g, method_name(g), epochs=False) + _unusual_eps(g)), Entry(str(g["n"]), g["n"])]
             + [Entry(str(g["epochs"]), g["epochs"])]
             + [_stat(g["final"][c], st) for c in cols]
+            + [_largest(g, st, c) for c in cols]
             + [_tau(g, st), _time(g, st)]
         )
     names = [PUBLISHED_FOR[m] for m in DISPLAY if m in PUBLISHED_FOR and any(g["method"] == m for g in groups)]
-    header = ["Method", "n", "epochs", *(COLUMN_TITLES[c] for c in cols), "supernet τ", "search time (s)"]
+    header = [
+        "Method",
+        "n",
+        "epochs",
+        *(COLUMN_TITLES[c] for c in cols),
+        *(f"largest visited: {COLUMN_TITLES[c]}" for c in cols),
+        "supernet τ",
+        "search time (s)",
+    ]
     notes = [*COMMON_NOTES, "epochs: search epochs (DARTS: 1/5 of the others', as the paper's 50 vs 250)."]
+    blank: list[str | None] = [None] * 6
+    ref, yard_notes = _reference(groups, cols + blank, cols + blank, names, published, st, 2)
     return Table(
         "table1",
         "Table 1: final architecture on NB201",
         header,
         rows,
-        _optimum_and_published(cols + [None, None], names, published, st, 2),
-        notes + ([PUBLISHED_NOTE] if published else []),
+        ref,
+        notes + yard_notes + ([PUBLISHED_NOTE] if published else []),
     )
 
 
@@ -189,6 +230,7 @@ def table2(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
                 Entry(str(g["n"]), g["n"]),
                 _stat(g["final"]["cifar10_test_v10"], st),
                 _stat(g["best"]["cifar10_test_v10"], st),
+                _largest(g, st, "cifar10_test_v10"),
                 _stat(g["final"]["cifar100_test"], st),
                 _stat(g["final"]["imagenet16_test"], st),
                 _stat(g["best_epoch"], st, 1),
@@ -203,27 +245,32 @@ def table2(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
         "n",
         "C10 test (final)",
         "C10 test (best)",
+        "C10 test (largest visited)",
         "C100 test",
         "IN16 test",
         "best at epoch",
         "supernet τ",
         "search time (s)",
     ]
-    cols = ["cifar10_test_v10", None, "cifar100_test", "imagenet16_test", None, None, None]
+    cols = ["cifar10_test_v10", None, None, "cifar100_test", "imagenet16_test", None, None, None]
+    yard_cols = ["cifar10_test_v10", "cifar10_test_v10", None, "cifar100_test", "imagenet16_test", None, None, None]
     names = [PUBLISHED_FOR[m] for m in ("gdas", "e2nas") if any(g["method"] == m for g in groups)]
+    ref, yard_notes = _reference(groups, cols, yard_cols, names, published, st, 3)
     notes = [
         *COMMON_NOTES,
         "best: the best cell seen during search by C10 valid (each epoch's cell and the final one), "
         "its C10 test; C100 and IN16 are the final cell's. γ: static weight or Sig_k schedule of the novelty "
         "term; ε: complementation weight (E²NAS γ = 0, ε = 0 is the paper's first-block comparison with GDAS-A).",
+        "Yardstick rows carry the same value under C10 test (final) and (best): the random-k oracle is the "
+        "yardstick of the best cell seen, the largest and the median cell of both.",
     ]
     return Table(
         "table2",
         "Table 2: E²NAS' novelty weight γ, final and best during search",
         header,
         rows,
-        _optimum_and_published(cols, names, published, st, 3),
-        notes + ([PUBLISHED_NOTE + TABLE2_PUBLISHED] if published else []),
+        ref,
+        notes + yard_notes + ([PUBLISHED_NOTE + TABLE2_PUBLISHED] if published else []),
     )
 
 
@@ -241,19 +288,37 @@ def fig1a(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:  #
             Entry(str(g["n"]), g["n"]),
             _stat(g["final"]["cifar10_valid"], st),
             _stat(g["final"]["cifar10_test_v10"], st),
+            _largest(g, st, "cifar10_valid"),
+            _largest(g, st, "cifar10_test_v10"),
             _tau(g, st),
             _time(g, st),
         ]
         for g in sorted(groups, key=key)
     ]
-    header = ["Method", "ε", "n", "C10 valid", "C10 test (v1_0)", "supernet τ", "search time (s)"]
+    header = [
+        "Method",
+        "ε",
+        "n",
+        "C10 valid",
+        "C10 test (v1_0)",
+        "largest visited: C10 valid",
+        "largest visited: C10 test (v1_0)",
+        "supernet τ",
+        "search time (s)",
+    ]
+    cols = ["cifar10_valid", "cifar10_test_v10", None, None, None, None]
+    ref, yard_notes = _reference(groups, cols, cols, [], False, st, 2)
     return Table(
         "fig1a",
         "Fig. 1(a): final accuracy against the complementation weight ε",
         header,
         rows,
-        [],
-        [*COMMON_NOTES, "Figure: fig1a_epsilon.png (mean ± std over seeds per method and ε; right: supernet τ)."],
+        ref,
+        [
+            *COMMON_NOTES,
+            *yard_notes,
+            "Figure: fig1a_epsilon.png (mean ± std over seeds per method and ε; right: supernet τ).",
+        ],
     )
 
 
@@ -292,6 +357,8 @@ def fig1b(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:  #
         "the tracked cells, then mean ± std over seeds. Less negative = less forgetting (ε > 0: with L_c).",
         *COMMON_NOTES[1:],
         "Figure: fig1b_forgetting.png (left: tracked cells' accuracy over training; right: change since first visit).",
+        "No yardstick rows (largest cell, median cell, random-k oracle): this table's columns are inherited-weight "
+        "accuracies of the supernet, which no cell outside a search has.",
     ]
     return Table("fig1b", "Fig. 1(b): multi-model forgetting with and without L_c", header, rows, [], notes)
 
