@@ -5,10 +5,11 @@
 #   3. the default report of each experiment (Table 1 + final/best + inside the latent search, and the search
 #      curves, τ and latent-map figures) in docs/results/cpu/full/;
 #   4. the contrasts the analysis quotes (differences, seed spreads, p, τ) in docs/results/cpu/contrasts.md
-#      (scripts/paper_cpu_contrasts.py).
+#      (scripts/paper_cpu_contrasts.py);
+#   5. README.md's Table 1 (scripts/readme_tables.py), from the same records.
 # Reports only read the committed records, so they regenerate from a checkout:
 #   scripts/paper_cpu_report.sh            # all four steps (needs runs/cpu)
-#   scripts/paper_cpu_report.sh --no-copy  # steps 2-4 from docs/results/cpu/runs alone
+#   scripts/paper_cpu_report.sh --no-copy  # steps 2-5 from docs/results/cpu/runs alone
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=docs/results/cpu
@@ -28,3 +29,4 @@ e2nas report "${dirs[@]}" --per-dir --published --out "$out/full/report.md"
   echo
   python scripts/paper_cpu_contrasts.py "$out/runs" --markdown
 } > "$out/contrasts.md"
+python scripts/readme_tables.py

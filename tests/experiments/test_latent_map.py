@@ -72,3 +72,34 @@ def test_latent_map_with_the_real_dvae_module(tmp_path, gt):
     model = vae.DVAE(vae.DVAEConfig(hidden=16, nz=4)).eval()
     found, _ = find_runs([tmp_path / "runs"])
     assert_real_png(plot_latent_map(group_runs(found), tmp_path / "m.png", model=model))
+
+
+def test_latent_map_legend_has_one_entry_per_setting(tmp_path, gt):
+    """Three seeds of two settings, each with z and an archive: two legend entries (not 12), seeds as markers,
+    the optimum and the largest cell in the symbol legend."""
+    runs = tmp_path / "runs"
+    for eps in (0.0, 0.5):
+        for seed in range(3):
+            name = f"e2nas_eps{eps}_s{seed}"
+            write_logged_run(runs, name, gt, "e2nas", seed, eps)
+            log = runs / name / "log.jsonl"
+            recs = [json.loads(x) for x in log.read_text().splitlines()]
+            for i, r in enumerate(recs):
+                r["z"] = [0.1 * i + seed] * 6
+                r["archive"] = [r["cell_index"], 5]
+            log.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    found, _ = find_runs([runs])
+    groups = group_runs(found)
+    assert len(groups) == 2
+    fig = latent_map.draw_latent_map(groups, LinearEncoder())
+    ax = fig.axes[0]
+    settings = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert settings == [f"{g.label} (n=3)" for g in groups]
+    legends = [a for a in ax.get_children() if isinstance(a, type(ax.get_legend()))]
+    symbols = [t.get_text() for leg in legends if leg is not ax.get_legend() for t in leg.get_texts()]
+    best = int(np.argmax(gt.table.column("cifar10_valid")))
+    assert f"NB201 optimum (#{best})" in symbols and "largest cell (#1462)" in symbols
+    assert [s for s in symbols if s.startswith("seed")] == ["seed 0", "seed 1", "seed 2"]
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

@@ -9,7 +9,10 @@ What a run contributes, from its ``log.jsonl`` (whichever is there, per epoch):
 - ``archive``: the visited-cell archive (a list of NB201 indices or cell strings) of the last line that has
   one, drawn as crosses.
 
-Runs that log ``z`` are drawn; if none does, the first run of each of up to ``max_runs`` groups is drawn.
+Runs that log ``z`` are drawn; if none does, the first run of each of up to ``max_runs`` groups is drawn. Runs of
+one setting (a report group) share a colour and one legend entry; seeds differ by marker shape, and archives
+have no legend entry of their own, so the legend stays one line per setting however many seeds there are. The
+NB201 optimum (star) and the largest cell (pentagon, the most parameters) are marked.
 Needs the D-VAE (:mod:`e2nas.vae`) and its weights; otherwise :func:`plot_latent_map` returns None and says why.
 """
 
@@ -84,28 +87,47 @@ def trajectory(run: Run, mu: np.ndarray) -> tuple[np.ndarray, str, list[int]]:
     return pts, kind, archive
 
 
-def plot_latent_map(groups: list[Group], path: Path, model: Any = None, max_runs: int = 4) -> Path | None:
-    """Draw the map; None (with a printed reason) when the D-VAE is unavailable."""
-    try:
-        model = model if model is not None else load_model()
-    except LatentMapUnavailableError as err:
-        import sys
+#: marker of a run's trajectory by its seed (the seed's rank among the drawn runs' seeds)
+SEED_MARKERS = ("o", "^", "s", "v", "<", ">", "d", "8")
 
-        print(f"latent map skipped: {err}", file=sys.stderr)
-        return None
+
+def _colours(n: int) -> list[Any]:
+    """n distinct colours: tab10 up to 10, tab20 up to 20, then evenly spaced hues."""
+    from e2nas.experiments.mpl import pyplot as _pyplot
+
+    plt = _pyplot()
+    if n <= 10:
+        return [plt.get_cmap("tab10")(i) for i in range(n)]
+    if n <= 20:
+        return [plt.get_cmap("tab20")(i) for i in range(n)]
+    return [plt.get_cmap("hsv")(i / n) for i in range(n)]
+
+
+def draw_latent_map(groups: list[Group], model: Any, max_runs: int = 4) -> Any:
+    """The map as a matplotlib figure: all cells coloured by C10 valid, the NB201 optimum and the largest cell
+    marked, and the runs' trajectories: one colour per setting (group), one marker shape per seed, archives as
+    crosses in their setting's colour. The legend below the axes has one entry per setting; a second one
+    explains the symbols."""
+    from matplotlib.lines import Line2D
+
     from e2nas.benchmark import GroundTruth
     from e2nas.experiments.mpl import pyplot as _pyplot
+    from e2nas.experiments.yardsticks import largest_cell
 
     plt = _pyplot()
     mu = encode_all(model)
     mean, comps, ratio = pca_2d(mu)
     xy = (mu - mean) @ comps.T
-    acc = GroundTruth().table.column("cifar10_valid")
+    gt = GroundTruth()
+    acc = gt.table.column("cifar10_valid")
 
-    runs = [run for g in groups for run in g.runs if any(isinstance(r.get("z"), list) for r in run.log)]
-    if not runs:
-        runs = [g.runs[0] for g in groups if g.runs and g.runs[0].log][:max_runs]
-    label_of = {id(run): g.label for g in groups for run in g.runs}
+    drawn = [(g, [run for run in g.runs if any(isinstance(r.get("z"), list) for r in run.log)]) for g in groups]
+    drawn = [(g, runs) for g, runs in drawn if runs]
+    if not drawn:
+        drawn = [(g, [g.runs[0]]) for g in groups if g.runs and g.runs[0].log][:max_runs]
+    colours = _colours(len(drawn))
+    seeds = sorted({run.results.get("seed") for _, runs in drawn for run in runs}, key=str)
+    marker = {s: SEED_MARKERS[i % len(SEED_MARKERS)] for i, s in enumerate(seeds)}
 
     fig, ax = plt.subplots(figsize=(9, 7.5))
     order = np.argsort(acc)  # good cells on top
@@ -123,34 +145,66 @@ def plot_latent_map(groups: list[Group], path: Path, model: Any = None, max_runs
         rasterized=True,
     )
     fig.colorbar(sc, ax=ax, label=f"NB201 C10-valid accuracy (%), clipped below at the 5th percentile ({lo:.1f})")
-    best = int(np.argmax(acc))
-    ax.scatter(*xy[best], marker="*", s=260, c="red", edgecolors="k", zorder=6, label="NB201 optimum")
-    colors = plt.get_cmap("tab10")
-    for k, run in enumerate(runs):
-        pts, kind, archive = trajectory(run, mu)
-        if len(pts) == 0:
-            continue
-        p2 = (pts - mean) @ comps.T
-        c = colors(k % 10)
-        seed = run.results.get("seed")
-        name = f"{label_of.get(id(run), run.method)} s{seed}: {'z' if kind == 'z' else 'encoded cell'} per epoch"
-        ax.plot(p2[:, 0], p2[:, 1], "-o", color=c, ms=3, lw=1.2, zorder=5, label=name)
-        ax.scatter(*p2[0], marker="s", s=50, color=c, edgecolors="k", zorder=7)
-        final = _cell_index(run.results.get("final", {}).get("index"))
-        if final is not None:
-            ax.scatter(*xy[final], marker="D", s=70, color=c, edgecolors="k", zorder=7)
-        if archive:
-            a2 = xy[archive]
-            ax.scatter(a2[:, 0], a2[:, 1], marker="x", s=25, color=c, zorder=6, label=f"  archive ({len(archive)})")
+    best, big = int(np.argmax(acc)), largest_cell(gt)
+    ax.scatter(*xy[best], marker="*", s=300, c="red", edgecolors="k", zorder=8)
+    ax.scatter(*xy[big], marker="p", s=220, c="white", edgecolors="k", linewidths=2, zorder=8)
+
+    settings = []
+    kinds = set()
+    for (g, runs), c in zip(drawn, colours, strict=True):
+        for run in runs:
+            pts, kind, archive = trajectory(run, mu)
+            if len(pts) == 0:
+                continue
+            kinds.add(kind)
+            m = marker[run.results.get("seed")]
+            p2 = (pts - mean) @ comps.T
+            ax.plot(p2[:, 0], p2[:, 1], "-", marker=m, color=c, ms=3, lw=1.0, alpha=0.85, zorder=5)
+            ax.scatter(*p2[0], marker=m, s=55, facecolors="white", edgecolors=[c], linewidths=1.5, zorder=7)
+            final = _cell_index(run.results.get("final", {}).get("index"))
+            if final is not None:
+                ax.scatter(*xy[final], marker=m, s=80, color=c, edgecolors="k", zorder=7)
+            if archive:
+                a2 = xy[archive]
+                ax.scatter(a2[:, 0], a2[:, 1], marker="x", s=20, color=c, lw=0.8, alpha=0.7, zorder=6)
+        settings.append(Line2D([], [], color=c, lw=2, label=f"{g.label} (n={len(runs)})"))
+
+    grey = "0.35"
+    what = " / ".join({"z": "z per epoch", "cell": "encoded cell per epoch"}[k] for k in sorted(kinds, reverse=True))
+    symbols = [
+        Line2D([], [], ls="", marker="*", ms=14, mfc="red", mec="k", label=f"NB201 optimum (#{best})"),
+        Line2D([], [], ls="", marker="p", ms=12, mfc="white", mec="k", mew=2, label=f"largest cell (#{big})"),
+        *(Line2D([], [], ls="", marker=marker[s], ms=7, color=grey, label=f"seed {s}") for s in seeds),
+        Line2D([], [], ls="", marker="o", ms=7, mfc="white", mec=grey, label="first epoch"),
+        Line2D([], [], ls="", marker="o", ms=8, mfc=grey, mec="k", label="final cell"),
+        Line2D([], [], ls="", marker="x", ms=6, color=grey, label="archive (last epoch)"),
+    ]
+    ax.add_artist(ax.legend(handles=symbols, fontsize=7, loc="upper left", framealpha=0.85))
     ax.set_xlabel(f"PC 1 of D-VAE means ({100 * ratio[0]:.1f}% of variance)")
     ax.set_ylabel(f"PC 2 of D-VAE means ({100 * ratio[1]:.1f}% of variance)")
     ax.set_title(
         f"D-VAE latent space of all {NUM_CELLS:,} NB201 cells (PCA of encoder means, nz={mu.shape[1]})\n"
-        "trajectories: square = first epoch, diamond = final cell"
+        f"trajectories ({what or 'none'}): colour = setting, marker = seed"
     )
     # below the axes: inside, it hides the trajectories it labels
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, frameon=False)
+    ncol = 1 if len(settings) <= 6 else 2 if len(settings) <= 24 else 3
+    ax.legend(handles=settings, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=ncol, frameon=False)
+    return fig
+
+
+def plot_latent_map(groups: list[Group], path: Path, model: Any = None, max_runs: int = 4) -> Path | None:
+    """Draw the map (:func:`draw_latent_map`) to ``path``; None (with a printed reason) without the D-VAE."""
+    try:
+        model = model if model is not None else load_model()
+    except LatentMapUnavailableError as err:
+        import sys
+
+        print(f"latent map skipped: {err}", file=sys.stderr)
+        return None
+    from e2nas.experiments.mpl import pyplot as _pyplot
+
+    fig = draw_latent_map(groups, model, max_runs)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
+    _pyplot().close(fig)
     return path

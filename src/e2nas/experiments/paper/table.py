@@ -39,6 +39,30 @@ class Table:
             "notes": self.notes,
         }
 
+    def select(self, headers: list[str]) -> Table:
+        """The same table with only the named columns, in the given order (the first one, the row name, is
+        always kept); an unknown name is a ValueError naming the known ones."""
+        unknown = [h for h in headers if h not in self.header]
+        if unknown:
+            raise ValueError(f"unknown column(s) {', '.join(unknown)}; known: {', '.join(self.header)}")
+        keep = [0] + [self.header.index(h) for h in headers if h != self.header[0]]
+
+        def pick(rows: list[list[Entry]]) -> list[list[Entry]]:
+            return [[r[i] if i < len(r) else Entry("") for i in keep] for r in rows]
+
+        return Table(
+            self.layout, self.title, [self.header[i] for i in keep], pick(self.rows), pick(self.reference), self.notes
+        )
+
+    def markdown_lines(self) -> list[str]:
+        """The header, the rule and every row (reference rows last) as Markdown table lines."""
+
+        def line(cells: list[str]) -> str:
+            return "| " + " | ".join(cells + [""] * (len(self.header) - len(cells))) + " |"
+
+        rule = "|" + "|".join(["---"] + ["---:"] * (len(self.header) - 1)) + "|"
+        return [line(self.header), rule] + [line([c.text for c in r]) for r in self.rows + self.reference]
+
 
 @dataclass(frozen=True)
 class Style:
@@ -53,12 +77,7 @@ MARKDOWN, LATEX = Style(), Style(r" $\pm$ ", "--")
 
 def to_markdown(t: Table, warnings: list[str]) -> str:
     """The table, its reference rows and notes; warnings as notes."""
-
-    def line(cells: list[str]) -> str:
-        return "| " + " | ".join(cells + [""] * (len(t.header) - len(cells))) + " |"
-
-    out = [f"## {t.title}", "", line(t.header), "|" + "|".join(["---"] + ["---:"] * (len(t.header) - 1)) + "|"]
-    out += [line([c.text for c in r]) for r in t.rows + t.reference]
+    out = [f"## {t.title}", "", *t.markdown_lines()]
     out += [""] + [f"- {n}" for n in t.notes] + [f"- warning: {w}" for w in warnings]
     return "\n".join(out) + "\n"
 
