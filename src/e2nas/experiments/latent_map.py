@@ -179,16 +179,26 @@ def draw_latent_map(groups: list[Group], model: Any, max_runs: int = 4) -> Any:
         Line2D([], [], ls="", marker="o", ms=8, mfc=grey, mec="k", label="final cell"),
         Line2D([], [], ls="", marker="x", ms=6, color=grey, label="archive (last epoch)"),
     ]
-    ax.add_artist(ax.legend(handles=symbols, fontsize=7, loc="upper left", framealpha=0.85))
+    # both legends below the axes (inside, they hide cells and trajectories): symbols first, then the settings
+    ax.add_artist(
+        ax.legend(handles=symbols, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=4, frameon=False)
+    )
     ax.set_xlabel(f"PC 1 of D-VAE means ({100 * ratio[0]:.1f}% of variance)")
     ax.set_ylabel(f"PC 2 of D-VAE means ({100 * ratio[1]:.1f}% of variance)")
     ax.set_title(
         f"D-VAE latent space of all {NUM_CELLS:,} NB201 cells (PCA of encoder means, nz={mu.shape[1]})\n"
         f"trajectories ({what or 'none'}): colour = setting, marker = seed"
     )
-    # below the axes: inside, it hides the trajectories it labels
     ncol = 1 if len(settings) <= 6 else 2 if len(settings) <= 24 else 3
-    ax.legend(handles=settings, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=ncol, frameon=False)
+    rows = -(-len(symbols) // 4)
+    ax.legend(
+        handles=settings,
+        fontsize=7,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.1 - 0.035 * rows),
+        ncol=ncol,
+        frameon=False,
+    )
     return fig
 
 
