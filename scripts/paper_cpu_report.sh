@@ -6,7 +6,7 @@
 #      curves, τ and latent-map figures) in docs/results/cpu/full/;
 #   4. the contrasts the analysis quotes (differences, seed spreads, p, τ) in docs/results/cpu/contrasts.md
 #      (scripts/paper_cpu_contrasts.py);
-#   5. README.md's Table 1 (scripts/readme_tables.py), from the same records.
+#   5. the Table 1 of README.md and of docs/results/cpu/analysis.md (scripts/readme_tables.py), from the same records.
 # Reports only read the committed records, so they regenerate from a checkout:
 #   scripts/paper_cpu_report.sh            # all four steps (needs runs/cpu)
 #   scripts/paper_cpu_report.sh --no-copy  # steps 2-5 from docs/results/cpu/runs alone

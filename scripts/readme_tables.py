@@ -1,11 +1,11 @@
-"""README's result table, generated from the committed run records instead of copied by hand: the paper's
-Table 1 at the `cpu` preset (`e2nas report --layout table1`, a few of its columns, the optimum and the yardstick
-rows), written between the markers it owns in README.md.
+"""The hand-written documents' result tables, generated from the committed run records instead of copied by
+hand: the paper's Table 1 at the `cpu` preset (`e2nas report --layout table1`, some of its columns, the optimum
+and the yardstick rows), written between the markers it owns in README.md and docs/results/cpu/analysis.md.
 
-    python scripts/readme_tables.py            # rewrite the block in README.md
-    python scripts/readme_tables.py --check    # exit 1 if README.md's block differs from what the records give
+    python scripts/readme_tables.py            # rewrite the blocks
+    python scripts/readme_tables.py --check    # exit 1 if a block differs from what the records give
 
-scripts/paper_cpu_report.sh runs it after regenerating docs/results/cpu; a test checks README.md is up to date.
+scripts/paper_cpu_report.sh runs it after regenerating docs/results/cpu; a test checks both files are up to date.
 """
 
 from __future__ import annotations
@@ -31,37 +31,52 @@ COLUMNS = [
     "largest visited: C100 test",
     "supernet τ",
 ]
+#: the columns the analysis shows: every ground-truth column of the final cell, the largest visited C10 valid
+ANALYSIS_COLUMNS = [
+    "n",
+    "epochs",
+    "C10 valid",
+    "C10 test (v1_0)",
+    "C100 test",
+    "IN16 test",
+    "largest visited: C10 valid",
+    "supernet τ",
+]
+#: file (relative to the repository root) -> the columns of its block
+TARGETS = {"README.md": COLUMNS, "docs/results/cpu/analysis.md": ANALYSIS_COLUMNS}
 
 
-def table1(runs: Path = RUNS) -> str:
-    """The README block: Table 1's chosen columns, the NB201 optimum and the yardstick rows, no published rows."""
+def table1(runs: Path = RUNS, columns: list[str] = COLUMNS) -> str:
+    """A block: Table 1's chosen columns, the NB201 optimum and the yardstick rows, no published rows."""
     data = build_layout("table1", [runs], published=False)
-    table = LAYOUTS["table1"](data["groups"], False, MARKDOWN).select(COLUMNS)
+    table = LAYOUTS["table1"](data["groups"], False, MARKDOWN).select(columns)
     return "\n".join([BEGIN, *table.markdown_lines(), END])
 
 
-def update(readme: str, block: str) -> str:
-    """``readme`` with the text between (and including) the markers replaced by ``block``."""
-    if BEGIN not in readme or END not in readme:
-        raise SystemExit(f"README.md has no generated block; put the two lines\n{BEGIN}\n{END}\nwhere it goes")
-    head, rest = readme.split(BEGIN, 1)
+def update(text: str, block: str) -> str:
+    """``text`` with the part between (and including) the markers replaced by ``block``."""
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"no generated block; put the two lines\n{BEGIN}\n{END}\nwhere it goes")
+    head, rest = text.split(BEGIN, 1)
     return head + block + rest.split(END, 1)[1]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="compare only; exit 1 when README.md is out of date")
-    ap.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    ap.add_argument("--check", action="store_true", help="compare only; exit 1 when a file is out of date")
     a = ap.parse_args()
-    text = a.readme.read_text()
-    new = update(text, table1())
-    if a.check:
+    stale = []
+    for name, columns in TARGETS.items():
+        path = ROOT / name
+        text = path.read_text()
+        new = update(text, table1(columns=columns))
         if new != text:
-            print(f"{a.readme}: Table 1 differs from the run records; run python scripts/readme_tables.py")
-            sys.exit(1)
-        return
-    if new != text:
-        a.readme.write_text(new)
+            stale.append(name)
+            if not a.check:
+                path.write_text(new)
+    if a.check and stale:
+        print(f"{', '.join(stale)}: Table 1 differs from the run records; run python scripts/readme_tables.py")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

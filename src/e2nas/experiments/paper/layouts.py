@@ -37,6 +37,7 @@ from e2nas.experiments.report import (
     stats,
     yardsticks,
 )
+from e2nas.experiments.yardsticks import VISITED_NOTE
 
 #: paper names of the methods, in the paper's Table 1 order (E²NAS' variants after the baselines)
 DISPLAY: dict[str, str] = {
@@ -157,8 +158,6 @@ COMMON_NOTES = [
 TABLE2_PUBLISHED = (
     " The published rows are Table 1 results (E²NAS: γ = Sig_10, ε = 0.5); no Table 2 numbers are published here."
 )
-from e2nas.experiments.yardsticks import VISITED_NOTE  # noqa: E402 - beside the notes it joins
-
 PUBLISHED_NOTE = (
     "† published numbers (docs/reference/published.md) for the full paper protocol (C=16, N=5, CIFAR-10, 250 epochs)."
 )
