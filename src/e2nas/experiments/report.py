@@ -4,6 +4,10 @@ Every directory holding a ``results.json`` below the given roots is a run. Runs 
 searcher options that differ from the method's defaults, ε, preset, dataset and epochs; each group gives
 mean ± sample standard deviation (ddof=1) over its runs (seeds) of the NB201 ground truth of its cells. With
 one run the std is undefined: ``None`` in JSON, "–" in Markdown and LaTeX.
+
+Every table also carries the yardsticks of :mod:`e2nas.experiments.yardsticks` (the largest cell, the median cell,
+the random-k oracle) and, per group, the largest cell its runs visited: answers that need no search, on the
+table's own columns.
 """
 
 from __future__ import annotations

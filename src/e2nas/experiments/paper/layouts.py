@@ -10,7 +10,10 @@ the search time, since a weight-sharing result means little without the ranking 
 - ``fig1a``: final accuracy per method and ε (the data of the figure :mod:`.figures` draws);
 - ``fig1b``: forgetting of the first visited cells per method and ε (forgetting monitor).
 
-Layouts are registered in :data:`LAYOUTS`; ``auto`` picks them from the sweeps that wrote the runs.
+Below the rows of ``table1``, ``table2`` and ``fig1a`` stand the NB201 optimum and the yardstick rows (largest
+cell, median cell, random-k oracle; :mod:`e2nas.experiments.yardsticks`), and beside each group's final cell its
+largest visited cell. Layouts are registered in :data:`LAYOUTS`; ``auto`` picks them from the sweeps that wrote
+the runs.
 """
 
 from __future__ import annotations
