@@ -2,8 +2,8 @@
 
 A searched cell means little until it is set beside the trivial answers, and on NB201 those are strong:
 
-- **the largest cell**: the cell with the most parameters (``params_cifar10_M``; #1462, all six edges
-  ``nor_conv_3x3``), i.e. counting parameters instead of searching;
+- **the largest cell**: the cell with the most parameters (``params_cifar10_M``; docs/reference/nb201.md names
+  it), i.e. counting parameters instead of searching;
 - **the median cell**: per column, the median over all 15,625 cells, i.e. what a cell drawn at random scores
   (disconnected cells included, since a uniform draw and a search can both end on one);
 - **the random-k oracle**: the best of k uniformly drawn cells by ground-truth C10 valid, scored on each column.
