@@ -23,8 +23,8 @@ from pathlib import Path
 PUBLISHED = {
     "synflow": {
         "spearman": 0.73,
-        "source": "NAS-Bench-Suite-Zero (Krishnakumar et al., NeurIPS 2022 D&B), 1,000 random cells; "
-        "Abdelfattah et al. (ICLR 2021) report 0.74 over all cells",
+        "source": "NAS-Bench-Suite-Zero (Krishnakumar et al., NeurIPS 2022 D&B), 1,000 random cells (the proxy: "
+        "Tanaka et al., NeurIPS 2020; as an architecture score: Abdelfattah et al., ICLR 2021)",
     },
     "nwot": {
         "spearman": 0.77,
