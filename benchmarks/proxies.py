@@ -82,7 +82,26 @@ def run_scale(name: str, cells_k: int, seed: int, batch: int) -> dict:
         {"index": c.index, "ground_truth": float(g), **{k: float(v[i]) for k, v in scores_all.items()}}
         for i, (c, g) in enumerate(zip(cells, gt, strict=True))
     ]
+    add_intervals(out)
     return out
+
+
+def add_intervals(scale: dict, bootstrap: int = 1000) -> None:
+    """95 % percentile bootstrap intervals over the cells of each yardstick's τ, and of τ(yardstick) − τ(params)
+    with the same resamples (paired), from the scale's ``per_cell`` scores."""
+    import numpy as np
+
+    from e2nas.ranking.core import _interval, _kendall_rows
+
+    cells = scale["per_cell"]
+    gt = np.array([c["ground_truth"] for c in cells])
+    idx = np.random.default_rng(scale["sample_seed"] + 104729).integers(0, len(cells), (bootstrap, len(cells)))
+    draws = {k: _kendall_rows(np.array([c[k] for c in cells])[idx], gt[idx]) for k in scale["yardsticks"]}
+    for k, row in scale["yardsticks"].items():
+        row["kendall_tau_interval"] = _interval(draws[k])
+        if k != "params":
+            row["minus_params_tau"] = row["kendall_tau"] - scale["yardsticks"]["params"]["kendall_tau"]
+            row["minus_params_tau_interval"] = _interval(draws[k] - draws["params"])
 
 
 def main() -> None:
@@ -93,26 +112,43 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="seed of the stratified cell sample")
     ap.add_argument("--batch", type=int, default=128, help="NWOT batch (Mellor et al.: 128)")
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
+    ap.add_argument(
+        "--intervals-of", type=Path, default=None, help="only add the bootstrap intervals to this results JSON"
+    )
     args = ap.parse_args()
 
-    import torch
+    if args.intervals_of:  # statistics of a finished run, from its per-cell scores (no network is built)
+        results = json.loads(args.intervals_of.read_text())
+        for scale in results["scales"]:
+            add_intervals(scale)
+        args.json = args.json or args.intervals_of
+    else:
+        import torch
 
-    torch.set_num_threads(args.threads)
-    t0 = time.time()
-    results = {"threads": args.threads, "published": PUBLISHED, "scales": []}
-    for name, k in (("cpu", args.cells_cpu), ("nb201", args.cells_nb201)):
-        if k:
-            print(f"{name}: {k} cells ...", flush=True)
-            results["scales"].append(run_scale(name, k, args.seed, args.batch))
-    results["wall_s"] = round(time.time() - t0, 1)
-    print(f"{'scale':<7}{'yardstick':<10}{'tau':>8}{'rho':>8}{'published rho':>15}{'s/cell':>9}")
+        torch.set_num_threads(args.threads)
+        t0 = time.time()
+        results = {"threads": args.threads, "published": PUBLISHED, "scales": []}
+        for name, k in (("cpu", args.cells_cpu), ("nb201", args.cells_nb201)):
+            if k:
+                print(f"{name}: {k} cells ...", flush=True)
+                results["scales"].append(run_scale(name, k, args.seed, args.batch))
+        results["wall_s"] = round(time.time() - t0, 1)
+    print(
+        f"{'scale':<7}{'yardstick':<10}{'tau [95% interval]':<24}{'rho':>7}{'published rho':>15}{'s/cell':>9}"
+        "  tau - params tau (paired)"
+    )
     for r in results["scales"]:
         for key, v in r["yardsticks"].items():
             pub = v.get("published_spearman")
             pub_s = f"{pub:.2f}" if pub is not None else "-"
+            lo, hi = v["kendall_tau_interval"]
+            diff = ""
+            if "minus_params_tau" in v:
+                dlo, dhi = v["minus_params_tau_interval"]
+                diff = f"  {v['minus_params_tau']:+.3f} [{dlo:+.3f}, {dhi:+.3f}]"
+            tau = f"{v['kendall_tau']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
             print(
-                f"{r['scale']:<7}{key:<10}{v['kendall_tau']:>+8.3f}{v['spearman']:>+8.3f}{pub_s:>15}"
-                f"{v['seconds_per_cell']:>9.3f}"
+                f"{r['scale']:<7}{key:<10}{tau:<24}{v['spearman']:>+7.3f}{pub_s:>15}{v['seconds_per_cell']:>9.3f}{diff}"
             )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
