@@ -40,6 +40,28 @@ def test_results_carry_the_final_ranking_and_rank_reproduces_it_without_touching
     assert _tree(out) == before  # rank only reads the run directory
 
 
+def test_rank_json_carries_params_tau_and_the_yardsticks_and_the_text_says_whether_it_beats_params(smoke_run, gt):
+    from scipy.stats import kendalltau
+
+    out, results = smoke_run
+    assert results["ranking"]["params_tau"] is not None  # the free table yardsticks ride along at the end of a search
+    assert set(results["ranking"]["yardsticks"]) == {"params", "flops", "acc12"}
+    res = runner.invoke(app, ["rank", str(out), "--yardsticks", "params,flops,synflow,nwot", "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    idx = [c["index"] for c in d["per_cell"]]
+    truth = gt.table.column("cifar10_valid")[idx]
+    assert d["params_tau"] == pytest.approx(kendalltau(gt.table.column("params_cifar10_M")[idx], truth).statistic)
+    assert d["params_tau"] == pytest.approx(results["ranking"]["params_tau"])  # the same cells as the search's check
+    assert list(d["yardsticks"]) == ["params", "flops", "synflow", "nwot"]
+    for y in d["yardsticks"].values():
+        assert {"kendall_tau", "spearman", "top10_precision", "intervals", "seconds_per_cell", "source"} <= set(y)
+    assert d["yardsticks"]["synflow"]["source"] == "proxy" and d["yardsticks"]["synflow"]["seconds_per_cell"] > 0
+    assert set(d["vs_params"]) == {"difference", "interval", "beats"}
+    res = runner.invoke(app, ["rank", str(out), "--yardsticks", "params"])
+    assert "supernet tau - params tau = " in res.stdout and "counting parameters" in res.stdout
+
+
 def test_rank_options_plot_and_kept_epochs(smoke_run, tmp_path):
     out, _ = smoke_run
     assert kept_epochs(out) == [2]
@@ -75,6 +97,7 @@ def test_rank_with_running_bn_statistics_says_so_and_differs_from_batch_statisti
         (["--images", "100000"], "--images must be between 1"),
         (["--epoch", "3"], "kept no supernet of epoch 3; kept epochs: 2"),
         (["--bn", "both"], "--bn must be one of batch, running"),
+        (["--yardsticks", "params,snip"], "unknown yardstick 'snip'"),
     ],
 )
 def test_rank_bad_input_is_one_line_exit_2(smoke_run, args, match):
@@ -103,7 +126,14 @@ def test_search_on_an_image_folder_says_there_is_no_ground_truth(make_image_fold
     results = json.loads((out / "results.json").read_text())
     assert results["final"]["ground_truth"] is None and results["ranking"] is None
     assert all(json.loads(x)["ground_truth"] is None for x in (out / "log.jsonl").read_text().splitlines())
-    res = runner.invoke(app, ["rank", str(out)])
-    assert res.exit_code == 2 and "no NB201 ground truth" in res.output
+    # no tau against ground truth for anyone: acc12 (the benchmark's own training) says so, the rest still print
+    res = runner.invoke(app, ["rank", str(out), "--yardsticks", "params,acc12,synflow"])
+    assert res.exit_code == 0, res.output
+    assert "no NB201 ground truth" in res.stdout and "acc12: needs NB201 ground truth" in res.stdout
+    assert "tau(supernet, params " in res.stdout and "tau(supernet, synflow" in res.stdout
+    res = runner.invoke(app, ["rank", str(out), "--yardsticks", "params,acc12", "--json"])
+    d = json.loads(res.stdout)
+    assert d["ground_truth"] is None and d["params_tau"] is None and "unavailable" in d["yardsticks"]["acc12"]
+    assert -1 <= d["yardsticks"]["params"]["tau_vs_supernet"] <= 1
     res = runner.invoke(app, ["report", str(out)])
     assert res.exit_code == 2 and "no runs" in res.output

@@ -166,3 +166,16 @@ def test_the_ranking_study_sweep_files_are_valid_and_build_their_configs():
     steps = sorted((c.train_size, c.epochs * (c.steps_per_epoch or c.train_size // c.batch_size)) for c in configs)
     # 2k images at the preset's own 2,496 steps, and at 16 epochs of 31 steps
     assert steps.count((2000, 16 * 156)) == 3 and steps.count((2000, 16 * 31)) == 3
+
+
+def test_the_yardstick_picks_sweep_holds_one_row_per_score():
+    from pathlib import Path
+
+    from e2nas.searchers import create_searcher
+    from e2nas.searchers.random_nas import SCORES
+
+    sweep = load_sweep(Path(__file__).parents[2] / "sweeps" / "ranking" / "yardstick_picks.yaml")
+    scores = sorted(r.config().options["score"] for r in sweep.runs)
+    assert scores == sorted(SCORES * 3)  # seeds 0, 1, 2
+    for r in sweep.runs:
+        create_searcher("random", r.config().options)

@@ -128,3 +128,49 @@ def test_random_sampler_pools_and_their_errors(tmp_path):
         get_space("darts").arch_pool("iso")
     with pytest.raises(SpaceError, match="choose one of uniform, connected, iso"):
         nb.arch_pool("bogus")
+
+
+@pytest.fixture(scope="module")
+def random_run(tmp_path_factory):
+    cfg = make_config("smoke", "random", options={"candidates": 8, "score": "params"})
+    eng = SearchEngine(cfg, tmp_path_factory.mktemp("random-params"), progress=False)
+    return eng, eng.run()
+
+
+def _candidates_and_pick(eng, score):
+    """The candidates final_cell draws next and the one it picks with ``score`` (same generator state)."""
+    ctx, s = eng.ctx, eng.searcher
+    state = ctx.generator.get_state()
+    cells = [ctx.space.random_arch(ctx.generator) for _ in range(s.options.candidates)]
+    ctx.generator.set_state(state)
+    s.options.score = score
+    return cells, s.final_cell(ctx)
+
+
+def test_random_score_params_picks_the_largest_candidate(random_run, gt):
+    eng, res = random_run
+    assert res["final_extra"]["score"] == "params" and "valid_acc" not in res["final_extra"]
+    cells, pick = _candidates_and_pick(eng, "params")
+    params = [gt.value(c, "params_cifar10_M") for c in cells]
+    assert gt.value(pick, "params_cifar10_M") == max(params)
+    assert pick == cells[params.index(max(params))]  # the first of equally large candidates
+    cells, pick = _candidates_and_pick(eng, "flops")
+    flops = [gt.value(c, "flops_cifar10_M") for c in cells]
+    assert gt.value(pick, "flops_cifar10_M") == max(flops)
+
+
+def test_random_score_synflow_picks_the_best_proxy_score(random_run):
+    from e2nas.ranking.proxies import proxy_scores
+
+    eng, _ = random_run
+    cells, pick = _candidates_and_pick(eng, "synflow")
+    net = eng.supernet
+    images = next(iter(eng.ctx.valid_images(128)))[0]
+    scores, _ = proxy_scores("synflow", cells, lambda c: eng.ctx.space.network(c, net.C, net.N, 10), images, 0)
+    assert pick == cells[scores.index(max(scores))]
+    assert eng.searcher.final_info["score_value"] == pytest.approx(max(scores))
+
+
+def test_random_unknown_score_is_a_user_error():
+    with pytest.raises(SearcherError, match="unknown score 'jacob_cov'; choose one of supernet, params"):
+        create_searcher("random", {"score": "jacob_cov"})

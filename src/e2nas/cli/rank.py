@@ -1,12 +1,17 @@
-"""``e2nas rank RUN_DIR``: how well a search's supernet ranks NB201 cells (Kendall τ & co. with intervals)."""
+"""``e2nas rank RUN_DIR``: how well a search's supernet ranks NB201 cells (Kendall τ & co. with intervals), beside
+the yardsticks (parameter count, FLOPs, 12-epoch training, zero-cost proxies) on the same cells."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from e2nas.cli.common import fail, print_json
+
+#: what ``--yardsticks`` ranks by default: all of them (the table ones are free, the proxies cost seconds per cell)
+DEFAULT_YARDSTICKS = "all"
 
 
 def rank(
@@ -26,19 +31,32 @@ def rank(
     calib_images: int = typer.Option(
         None, "--calib-images", help="training images BN is recalibrated on per cell (--bn recal) [default: the run's]"
     ),
+    yardsticks: str = typer.Option(
+        DEFAULT_YARDSTICKS,
+        "--yardsticks",
+        help="rank the same cells by these too, comma-separated: params, flops, acc12 (NB201 table, free), "
+        "synflow, nwot (zero-cost proxies at random init, seconds); all or none",
+    ),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda"),
     threads: int = typer.Option(None, "--threads", help="torch CPU threads"),
     plot: Path = typer.Option(None, "--plot", help="write the scatter plot (ground truth vs inherited accuracy) here"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object (with per_cell)"),
 ) -> None:
-    """Rank K cells with the run's inherited weights on N valid images and compare with NB201 ground truth.
-    Only reads the run directory (a finished search already has plots/ranking.png of its final supernet)."""
+    """Rank K cells with the run's inherited weights on N valid images and compare with NB201 ground truth, beside
+    the yardsticks on the same cells. Only reads the run directory (a finished search already has
+    plots/ranking.png of its final supernet)."""
     import torch
 
     from e2nas.data import DataMissingError, DeviceLoader, has_ground_truth, search_split
     from e2nas.engine import CheckpointError, load_supernet
     from e2nas.ranking import RankError, format_ranking, rank_supernet
+    from e2nas.ranking.proxies import ProxyError
+    from e2nas.ranking.yardsticks import parse_yardsticks
 
+    try:
+        names = parse_yardsticks(yardsticks)
+    except RankError as err:
+        fail(str(err))
     if device.startswith("cuda") and not torch.cuda.is_available():
         fail("--device cuda was asked for but torch sees no CUDA device; use --device cpu")
     if threads is not None:
@@ -49,8 +67,6 @@ def rank(
         net, cfg = load_supernet(run_dir, epoch, device)
         if cfg.space != "nb201":
             fail(f"{run_dir} searched the {cfg.space} space, which has no ground truth to rank against (NB201 only)")
-        if not has_ground_truth(cfg.dataset):
-            fail(f"{run_dir} searched on dataset {cfg.dataset!r}, which has no NB201 ground truth to rank against")
         k = cfg.rank_cells if cells is None and cfg.rank_cells else (cells if cells is not None else 100)
         n = images if images is not None else cfg.rank_images
         s = seed if seed is not None else cfg.rank_seed
@@ -58,6 +74,8 @@ def rank(
         loader = DeviceLoader(valid, cfg.batch_size, device, cfg.seed, stream=1, channels_last=cfg.use_channels_last())
         if cfg.use_channels_last():
             net = net.to(memory_format=torch.channels_last)
+        if images is None and n is not None:  # the run's own setting, capped as its end-of-search check caps it
+            n = min(n, len(valid.y))
         mode = bn or cfg.eval_bn
         calib = None
         if mode == "recal":
@@ -66,8 +84,21 @@ def rank(
                 fail(f"--calib-images must be >= 1, got {m}")
             tl = DeviceLoader(train, cfg.batch_size, device, cfg.seed, stream=0, channels_last=cfg.use_channels_last())
             calib = list(tl.images(m))
-        result = rank_supernet(net, loader, k, n, s, bn=mode, calib=calib)
-    except (CheckpointError, DataMissingError, RankError) as err:
+        scorer = _scorer(cfg, net, loader, s)
+        if not has_ground_truth(cfg.dataset):
+            _without_ground_truth(run_dir, cfg, net, loader, k, n, s, mode, names, scorer, as_json)
+            return
+        result = rank_supernet(
+            net,
+            loader,
+            k,
+            n,
+            s,
+            bn=mode,
+            calib=calib,
+            yardsticks=(lambda c: scorer(names, c)) if names else None,
+        )
+    except (CheckpointError, DataMissingError, RankError, ProxyError) as err:
         fail(str(err))
     figure = _plot(result, plot)
     if as_json:
@@ -81,6 +112,84 @@ def rank(
         typer.echo(line)
     if figure:
         typer.echo(f"plot: {figure}")
+
+
+def _scorer(cfg: Any, net: Any, loader: Any, seed: int):
+    """``scorer(names, cells)``: the yardsticks' scores of ``cells``; proxies on each cell's untrained network at
+    the run's scale (C, N, classes) and the run's first valid images, initialised with the sample seed."""
+    from functools import partial
+
+    from e2nas.ranking.yardsticks import first_images, yardstick_scores
+    from e2nas.spaces import get_space
+
+    space = get_space(cfg.space)
+    device = next(net.parameters()).device
+    C, N, classes = cfg.C, cfg.N, net.num_classes
+
+    def network(cell: Any) -> Any:
+        return space.network(cell, C, N, classes, auxiliary=False).to(device)
+
+    def scorer(names: tuple[str, ...], cells: list[Any]) -> dict[str, Any]:
+        needs_images = any(name in ("synflow", "nwot") for name in names)
+        images = first_images(loader) if needs_images else None
+        return partial(yardstick_scores, network=network, images=images, seed=seed, space_name=cfg.space)(names, cells)
+
+    return scorer
+
+
+def _without_ground_truth(run_dir, cfg, net, loader, k, n, s, bn, names, scorer, as_json) -> None:
+    """A dataset without NB201 ground truth: no τ against it for anyone; the yardsticks that are the benchmark's own
+    CIFAR-10 training say so, the others are compared with the supernet's ranking (Kendall τ between the two)."""
+    import numpy as np
+
+    from e2nas.ranking import RankError, sample_cells
+    from e2nas.ranking.yardsticks import agreement_with_supernet, needs_benchmark
+    from e2nas.supernet.evaluate import bn_problem, evaluate_cells
+
+    problem = bn_problem(net, bn)
+    if problem:
+        raise RankError(f"--{problem}")
+    total = len(loader.y)
+    n = total if n is None else n
+    if not 1 <= n <= total:
+        raise RankError(f"--images must be between 1 and the run's {total} valid images, got {n}")
+    sample = sample_cells(k, s)
+    acc = np.array([a for _, a in evaluate_cells(net, sample, list(loader.images(n)), bn=bn)])
+    unavailable = {
+        name: f"needs NB201 ground truth (the benchmark's own CIFAR-10 training); dataset {cfg.dataset!r} has none"
+        for name in names
+        if needs_benchmark(name)
+    }
+    scores = scorer(tuple(x for x in names if x not in unavailable), sample)
+    agreement = agreement_with_supernet(acc, scores, s)
+    if as_json:
+        print_json(
+            {
+                "run_dir": str(run_dir),
+                "ground_truth": None,
+                "cells": len(sample),
+                "images": n,
+                "seed": s,
+                "bn": bn,
+                "params_tau": None,
+                "yardsticks": {**agreement, **{x: {"unavailable": why} for x, why in unavailable.items()}},
+                "per_cell": [
+                    {"index": c.index, "cell": c.to_string(), "inherited_acc": float(a),
+                     "yardsticks": {x: float(scores[x][0][i]) for x in scores}}
+                    for i, (c, a) in enumerate(zip(sample, acc, strict=True))
+                ],
+            }
+        )  # fmt: skip
+        return
+    typer.echo(
+        f"{run_dir} ({cfg.method}, {cfg.preset}): dataset {cfg.dataset!r} has no NB201 ground truth, so no tau "
+        f"against it; {len(sample)} cells x {n} images: how the supernet's ranking agrees with each yardstick"
+    )
+    for name, why in unavailable.items():
+        typer.echo(f"{name}: {why}")
+    for name, a in agreement.items():
+        lo, hi = a["interval"]
+        typer.echo(f"tau(supernet, {name:<7}) = {a['tau_vs_supernet']:+.3f} [{lo:+.3f}, {hi:+.3f}]")
 
 
 def _plot(result, plot: Path | None) -> Path | None:

@@ -155,6 +155,13 @@ def search(
             f"supernet ranking: Kendall tau {r['kendall_tau']:+.3f} [{lo:+.3f}, {hi:+.3f}] over {r['cells']} cells x "
             f"{r['images']} valid images{warn}"
         )
+        v = r.get("vs_params")
+        if v:  # the free yardstick on the same cells (docs/ranking.md#yardsticks)
+            verdict = "beats" if v["beats"] else "does not beat"
+            typer.echo(
+                f"  params tau {r['params_tau']:+.3f} on the same cells: supernet - params = {v['difference']:+.2f} "
+                f"[{v['interval'][0]:+.2f}, {v['interval'][1]:+.2f}], {verdict} counting parameters"
+            )
     typer.echo(f"wall {results['wall_time_s']:.1f}s; results in {run_dir}/results.json")
     if figures:
         typer.echo(f"plots: {', '.join(str(p) for p in figures)}")

@@ -522,9 +522,13 @@ class SearchEngine:
         cfg = self.config
         if cfg.rank_cells == 0 or self.gt is None:
             return None
-        from e2nas.ranking import RANKING_FILE, rank_supernet
+        from e2nas.ranking import RANKING_FILE, TABLE_YARDSTICKS, rank_supernet
+        from e2nas.ranking.yardsticks import yardstick_scores
 
         images = None if cfg.rank_images is None else min(cfg.rank_images, len(self.valid_loader.y))
+        # the free yardsticks (NB201 table columns) ride along, so results.json says how τ compares with params τ;
+        # the proxies cost seconds per cell and are left to `e2nas rank`
+        table = tuple(TABLE_YARDSTICKS)
         r = rank_supernet(
             self.supernet,
             self.valid_loader,
@@ -533,6 +537,7 @@ class SearchEngine:
             cfg.rank_seed,
             bn=cfg.eval_bn,
             calib=self.ctx.calib(),
+            yardsticks=lambda cells: yardstick_scores(table, cells),
         )
         atomic_write_json(self.out / RANKING_FILE, r.to_dict())
         return r.summary()

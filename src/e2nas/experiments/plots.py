@@ -204,13 +204,20 @@ def make_plots(
 
 def plot_ranking(ranking: Any, path: Path) -> Path:
     """Scatter of inherited-weight accuracy (supernet) against ground truth, one dot per ranked cell, coloured
-    by its number of conv ops (what an under-trained supernet penalises); τ with its interval in the title."""
+    by its number of conv ops (what an under-trained supernet penalises); τ with its interval in the title. When
+    the ranking carries yardsticks, a second panel beside it shows every ranking's Kendall τ with its interval
+    (supernet first, then each yardstick on the same cells)."""
     plt = _pyplot()
     cells = ranking.per_cell
     x = np.array([c["ground_truth"] for c in cells])
     y = np.array([c["inherited_acc"] for c in cells])
     k = np.array([c["conv_ops"] for c in cells])
-    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    yardsticks = getattr(ranking, "yardsticks", None) or {}
+    if yardsticks:
+        fig, (ax, bars) = plt.subplots(1, 2, figsize=(11.5, 4.8), gridspec_kw={"width_ratios": [1.3, 1]})
+        _plot_taus(bars, ranking, yardsticks)
+    else:
+        fig, ax = plt.subplots(figsize=(6.4, 4.8))
     sc = ax.scatter(x, y, c=k, cmap="viridis", vmin=0, vmax=6, s=22, edgecolors="none")
     fig.colorbar(sc, ax=ax, label="conv ops in the cell (of 6 edges)")
     lo, hi = ranking.intervals["kendall_tau"]
@@ -229,3 +236,35 @@ def plot_ranking(ranking: Any, path: Path) -> Path:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def _plot_taus(ax: Any, ranking: Any, yardsticks: dict[str, dict[str, Any]]) -> None:
+    """Horizontal bars: Kendall τ of the supernet and of each yardstick on the same cells, 95 % intervals."""
+    labels = ["supernet"] + [f"{name} ({y.get('source', '')})" for name, y in yardsticks.items()]
+    taus = [ranking.kendall_tau] + [y["kendall_tau"] for y in yardsticks.values()]
+    ivs = [ranking.intervals["kendall_tau"]] + [y["intervals"]["kendall_tau"] for y in yardsticks.values()]
+    pos = np.arange(len(labels))[::-1]
+    # a percentile interval need not hold its point estimate (few cells): clip the bars at the point
+    err = np.clip(
+        [
+            [t - lo for t, (lo, _) in zip(taus, ivs, strict=True)],
+            [hi - t for t, (_, hi) in zip(taus, ivs, strict=True)],
+        ],
+        0,
+        None,
+    )
+    colors = ["tab:red"] + ["tab:gray"] * len(yardsticks)
+    ax.barh(pos, taus, xerr=err, color=colors, alpha=0.8, capsize=3)
+    ax.set_yticks(pos, labels, fontsize=9)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlim(min(-0.1, min(lo for lo, _ in ivs) - 0.05), 1.0)
+    ax.set_xlabel(f"Kendall τ against {ranking.metric} (95 % interval)")
+    line = ""
+    if getattr(ranking, "vs_params", None):
+        v = ranking.vs_params
+        verdict = "beats" if v["beats"] else "does not beat"
+        line = (
+            f"\nsupernet − params: {v['difference']:+.2f} [{v['interval'][0]:+.2f}, {v['interval'][1]:+.2f}]: {verdict}"
+        )
+    ax.set_title(f"The same cells ranked by the yardsticks{line}", fontsize=10)
+    ax.grid(alpha=0.3, axis="x")

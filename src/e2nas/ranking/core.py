@@ -10,6 +10,7 @@ isomorphism class at most. Intervals are percentile bootstraps over the cells.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,10 @@ RANK_METRIC = "cifar10_valid"
 RANKING_FILE = "ranking.json"
 #: conv ops (what under-trained supernets penalise; τ against their count diagnoses it)
 _CONV_OPS = (2, 3)
+#: yardsticks read from the benchmark table: name -> NB201 column (free)
+TABLE_YARDSTICKS = {"params": "params_cifar10_M", "flops": "flops_cifar10_M", "acc12": "acc12_cifar10_valid"}
+#: every yardstick ``e2nas rank --yardsticks`` takes, in print order (synflow/nwot: e2nas.ranking.proxies)
+YARDSTICKS = ("params", "flops", "acc12", "synflow", "nwot")
 
 
 class RankError(ValueError):
@@ -169,15 +174,27 @@ class Ranking:
     eval_time_s: float
     per_cell: list[dict[str, Any]] = field(default_factory=list)
     bn: str = "batch"  # BN statistics of the evaluation (e2nas.supernet.evaluate.BN_MODES)
+    #: the same cells ranked by each yardstick: name -> {kendall_tau, spearman, top10_precision, intervals,
+    #: seconds_per_cell, source} (empty in rankings written before issue 21)
+    yardsticks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: supernet τ − params τ with its paired bootstrap interval: {difference, interval, beats} (None without params)
+    vs_params: dict[str, Any] | None = None
 
     @property
     def backwards(self) -> bool:
         return self.kendall_tau < 0
 
+    @property
+    def params_tau(self) -> float | None:
+        """Kendall τ of the parameter count on the same cells (None when it was not ranked)."""
+        p = self.yardsticks.get("params")
+        return None if p is None else p["kendall_tau"]
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["intervals"] = {k: list(v) for k, v in self.intervals.items()}
         d["ranks_backwards"] = self.backwards
+        d["params_tau"] = self.params_tau
         return d
 
     def summary(self) -> dict[str, Any]:
@@ -197,8 +214,10 @@ def rank_scores(
     metric: str = RANK_METRIC,
     bootstrap: int = 1000,
     bn: str = "batch",
+    yardsticks: dict[str, tuple[list[float], float, str]] | None = None,
 ) -> Ranking:
-    """Metrics of inherited-weight ``scores`` ((loss, acc %) per cell) against ground truth ``metric``."""
+    """Metrics of inherited-weight ``scores`` ((loss, acc %) per cell) against ground truth ``metric``, and of
+    each yardstick's ``(scores, seconds per cell, source)`` on the same cells with the same bootstrap resamples."""
     from e2nas.benchmark import GroundTruth
 
     gt_table = GroundTruth()
@@ -215,6 +234,7 @@ def rank_scores(
         k: (float(np.percentile(draws[k], 2.5)), float(np.percentile(draws[k], 97.5))) if draws else (v, v)
         for k, v in point.items()
     }
+    ys, vs_params = _yardstick_metrics(yardsticks or {}, gt, idx if bootstrap > 0 else None, point, draws)
     per_cell = [
         {
             "index": c.index,
@@ -223,8 +243,9 @@ def rank_scores(
             "inherited_loss": float(lo),
             "ground_truth": float(g),
             "conv_ops": int(k),
+            **({"yardsticks": {name: float(v[0][i]) for name, v in (yardsticks or {}).items()}} if yardsticks else {}),
         }
-        for c, a, lo, g, k in zip(cells, acc, loss, gt, convs, strict=True)
+        for i, (c, a, lo, g, k) in enumerate(zip(cells, acc, loss, gt, convs, strict=True))
     ]
     return Ranking(
         **point,
@@ -237,6 +258,64 @@ def rank_scores(
         eval_time_s=eval_time_s,
         per_cell=per_cell,
         bn=bn,
+        yardsticks=ys,
+        vs_params=vs_params,
+    )
+
+
+def _interval(x: np.ndarray) -> list[float]:
+    return [float(np.percentile(x, 2.5)), float(np.percentile(x, 97.5))]
+
+
+def _yardstick_metrics(
+    yardsticks: dict[str, tuple[list[float], float, str]],
+    gt: np.ndarray,
+    idx: np.ndarray | None,
+    point: dict[str, float],
+    draws: dict[str, np.ndarray],
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
+    """τ, ρ and top-10 % precision of each yardstick (higher score = better cell; ties to the earlier cell) with
+    intervals from the supernet's own resamples ``idx``, and the paired difference supernet τ − params τ."""
+    out: dict[str, dict[str, Any]] = {}
+    tau_draws: dict[str, np.ndarray] = {}
+    for name, (scores, per_cell_s, source) in yardsticks.items():
+        s = np.asarray(scores, dtype=np.float64)
+        zero = np.zeros_like(s)
+        d: dict[str, Any] = {
+            "kendall_tau": _kendall(s, gt),
+            "spearman": _spearman(s, gt),
+            "top10_precision": top_precision(s, zero, gt),
+            "seconds_per_cell": float(per_cell_s),
+            "source": source,
+        }
+        if idx is not None:
+            tau_draws[name] = _kendall_rows(s[idx], gt[idx])
+            precision = batch_metrics(s[idx], zero[idx], gt[idx], zero[idx])["top10_precision"]
+            d["intervals"] = {
+                "kendall_tau": _interval(tau_draws[name]),
+                "spearman": _interval(_spearman_rows(s[idx], gt[idx])),
+                "top10_precision": _interval(precision),
+            }
+        else:
+            d["intervals"] = {k: [d[k], d[k]] for k in ("kendall_tau", "spearman", "top10_precision")}
+        out[name] = d
+    if "params" not in out:
+        return out, None
+    diff = point["kendall_tau"] - out["params"]["kendall_tau"]
+    iv = _interval(draws["kendall_tau"] - tau_draws["params"]) if idx is not None else [diff, diff]
+    return out, {"difference": diff, "interval": iv, "beats": iv[0] > 0}
+
+
+def beats_params_line(r: Ranking) -> str | None:
+    """The one line that says whether the supernet ranks better than counting parameters (None: not ranked)."""
+    v = r.vs_params
+    if v is None:
+        return None
+    lo, hi = v["interval"]
+    verdict = "beats counting parameters" if v["beats"] else "does not beat counting parameters"
+    return (
+        f"supernet tau - params tau = {v['difference']:+.2f} [{lo:+.2f}, {hi:+.2f}] "
+        f"(paired bootstrap over cells): {verdict}"
     )
 
 
@@ -246,6 +325,7 @@ def read_ranking(path: Any) -> Ranking:
 
     d = json.loads(Path(path).read_text())
     d.pop("ranks_backwards", None)
+    d.pop("params_tau", None)  # derived from yardsticks
     if "kendall_tau_loss" not in d:  # written before the loss ranking was recorded
         cells = d["per_cell"]
         d["kendall_tau_loss"] = _kendall(
@@ -277,6 +357,33 @@ def format_ranking(r: Ranking) -> list[str]:
     ]
     if r.backwards:
         lines.append("WARNING: this supernet ranks backwards (tau < 0): comparisons made on it are not evidence")
+    if r.yardsticks:
+        lines += format_yardsticks(r)
+    return lines
+
+
+def format_yardsticks(r: Ranking) -> list[str]:
+    """The yardstick table beside the supernet's row, and the "beats counting parameters" line."""
+
+    def cell(v: float, iv: Any, fmt: str) -> str:
+        return f"{fmt.format(v)} [{fmt.format(iv[0])}, {fmt.format(iv[1])}]"
+
+    head = f"{'ranking by':<18}{'Kendall tau':<26}{'Spearman rho':<26}{'top-10% precision':<24}s/cell"
+    rows = [("supernet", r.kendall_tau, r.spearman, r.top10_precision, r.intervals, r.eval_time_s / max(r.cells, 1))]
+    rows += [
+        (f"{name} ({y['source']})", y["kendall_tau"], y["spearman"], y["top10_precision"], y["intervals"],
+         y["seconds_per_cell"])
+        for name, y in r.yardsticks.items()
+    ]  # fmt: skip
+    lines = ["yardsticks on the same cells (nothing trained on them):", head]
+    for label, tau, rho, top, ivs, per in rows:
+        lines.append(
+            f"{label:<18}{cell(tau, ivs['kendall_tau'], '{:+.3f}'):<26}{cell(rho, ivs['spearman'], '{:+.3f}'):<26}"
+            f"{cell(top, ivs['top10_precision'], '{:.2f}'):<24}{per:.3f}"
+        )
+    line = beats_params_line(r)
+    if line:
+        lines.append(line)
     return lines
 
 
@@ -290,11 +397,13 @@ def rank_supernet(
     bootstrap: int = 1000,
     bn: str = "batch",
     calib: Any = None,
+    yardsticks: Callable[[list[Cell]], dict[str, tuple[list[float], float, str]]] | None = None,
 ) -> Ranking:
     """Rank ``cells`` stratified cells (seed ``seed``) on the first ``images`` images of ``valid_loader`` (a
     :class:`~e2nas.data.DeviceLoader`; None = all of it) with the supernet's inherited weights; ``bn``: BN
     statistics of the evaluation (this batch's, the supernet's running ones, or recalibrated per cell on the
-    training batches ``calib``)."""
+    training batches ``calib``). ``yardsticks(cells)`` scores the same cells by the yardsticks
+    (:func:`e2nas.ranking.yardsticks.yardstick_scores`)."""
     import time
 
     from e2nas.supernet.evaluate import bn_problem, evaluate_cells
@@ -311,13 +420,15 @@ def rank_supernet(
     sample = sample_cells(cells, seed, metric)
     t0 = time.perf_counter()
     scores = evaluate_cells(supernet, sample, list(valid_loader.images(n)), bn=bn, calib=calib)
+    elapsed = time.perf_counter() - t0
     return rank_scores(
         sample,
         scores,
         images=n,
         seed=seed,
-        eval_time_s=time.perf_counter() - t0,
+        eval_time_s=elapsed,
         metric=metric,
         bootstrap=bootstrap,
         bn=bn,
+        yardsticks=yardsticks(sample) if yardsticks else None,
     )
