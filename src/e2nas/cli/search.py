@@ -68,7 +68,16 @@ def search(
     ),
     precision: str = typer.Option(None, "--precision", help="fp32 | bf16 autocast of the supernet [default: fp32]"),
     eval_bn: str = typer.Option(
-        None, "--eval-bn", help="batch | running: BN statistics when cells are scored [default: the preset's]"
+        None, "--eval-bn", help="batch | running | recal: BN statistics when cells are scored [default: the preset's]"
+    ),
+    init_supernet: str = typer.Option(
+        None,
+        "--init-supernet",
+        help="start from pretrained weights: shipped | a supernet.pt / snapshot file | a run directory "
+        "[default: the preset's]",
+    ),
+    warmup_epochs: int = typer.Option(
+        None, "--warmup-epochs", help="first E epochs train weights only, on uniformly random cells [default: 0]"
     ),
     out: str = typer.Option(None, "--out", "-o", help="run directory (default runs/<method>-<preset>-s<seed>)"),
     resume: bool = typer.Option(
@@ -105,6 +114,8 @@ def search(
         "cuda_graphs": cuda_graphs,
         "precision": precision,
         "eval_bn": eval_bn,
+        "init_supernet": init_supernet,
+        "warmup_epochs": warmup_epochs,
     }
     options = _method_opts(opt, variant=variant, gamma=gamma)
     try:
@@ -162,6 +173,10 @@ def search(
                 f"  params tau {r['params_tau']:+.3f} on the same cells: supernet - params = {v['difference']:+.2f} "
                 f"[{v['interval'][0]:+.2f}, {v['interval'][1]:+.2f}], {verdict} counting parameters"
             )
+    init = results.get("init_supernet")
+    if init:
+        tau = f" (its tau {init['kendall_tau']:+.3f})" if "kendall_tau" in init else ""
+        typer.echo(f"started from {init['description']}{tau}")
     typer.echo(f"wall {results['wall_time_s']:.1f}s; results in {run_dir}/results.json")
     if figures:
         typer.echo(f"plots: {', '.join(str(p) for p in figures)}")
@@ -202,6 +217,13 @@ def _apply(stored, method: str | None, preset: str | None, options: dict[str, st
     for flag, given, have in pairs:
         if given is not None and given != have:
             fail(f"--{flag} {given} does not match the run being resumed ({flag} {have}); drop it or use another --out")
+    given_init = overrides.get("init_supernet")
+    if given_init is not None and given_init != stored.init_supernet:
+        started = f"from {stored.init_supernet}" if stored.init_supernet else "from fresh weights"
+        fail(
+            f"--init-supernet {given_init} does not match the run being resumed (it started {started}); drop "
+            "--init-supernet or use another --out"
+        )
     for key, value in overrides.items():
         if value is not None:
             setattr(stored, key, value)

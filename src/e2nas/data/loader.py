@@ -17,7 +17,7 @@ from e2nas.data.datasets import ArrayDataset
 Batch = tuple[torch.Tensor, torch.Tensor]
 
 
-def _stream_seed(seed: int, *keys: int) -> int:
+def stream_seed(seed: int, *keys: int) -> int:
     """A 63-bit seed mixed from ``seed`` and ``keys`` (SplitMix64-style)."""
     z = seed & 0xFFFFFFFFFFFFFFFF
     for k in keys:
@@ -61,7 +61,7 @@ class DeviceLoader:
 
     def _generator(self, *keys: int) -> torch.Generator:
         g = torch.Generator(device=self.device)
-        g.manual_seed(_stream_seed(self.seed, self.stream, *keys))
+        g.manual_seed(stream_seed(self.seed, self.stream, *keys))
         return g
 
     def order(self, epoch: int) -> torch.Tensor:

@@ -30,6 +30,8 @@ LATER_FIELDS: dict[str, Any] = {
     "lr_schedule": "cosine",
     "lr_patience": 5,
     "lr_factor": 0.5,
+    "init_supernet": None,
+    "warmup_epochs": 0,
 }
 #: weight learning-rate schedules (``lr_schedule``): per-step cosine to lr_min, constant lr, or plateau (halve on a
 #: stall of the epoch's mean training loss)
@@ -64,6 +66,10 @@ class SearchConfig:
     C: int = 16
     N: int = 5
     track_running_stats: bool = True
+    # warm start: "shipped" (the package's pretrained supernet), a supernet.pt / snapshot file, or a run directory
+    init_supernet: str | None = None
+    # the first warmup_epochs of `epochs` train weights only, on uniformly random cells (no architecture updates)
+    warmup_epochs: int = 0
     channels_last: bool | None = None  # NHWC memory format; None = on CPU only (faster convs there: docs/engine.md)
     cuda_graphs: str = "off"  # off | on | auto: replay the loss passes from CUDA graphs (CUDA only)
     precision: str = "fp32"  # fp32 | bf16 (autocast of the supernet passes)
@@ -115,6 +121,10 @@ class SearchConfig:
                 f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {self.lr_schedule!r}",
             ),
             (self.lr_patience >= 1, f"lr_patience must be >= 1, got {self.lr_patience}"),
+            (
+                0 <= self.warmup_epochs < self.epochs,
+                f"warmup_epochs must be in [0, epochs) = [0, {self.epochs}), got {self.warmup_epochs}",
+            ),
             (0.0 < self.lr_factor < 1.0, f"lr_factor must be in (0, 1), got {self.lr_factor}"),
             (self.eval_batches >= 1, "eval_batches must be >= 1"),
             (

@@ -26,7 +26,7 @@ from torch import nn
 
 import e2nas
 from e2nas.data import DeviceLoader, has_ground_truth, search_split
-from e2nas.data.loader import _stream_seed
+from e2nas.data.loader import stream_seed
 from e2nas.engine.checkpoint import (
     CheckpointError,
     load_checkpoint,
@@ -36,6 +36,7 @@ from e2nas.engine.checkpoint import (
 )
 from e2nas.engine.config import LATER_FIELDS, ConfigError, SearchConfig
 from e2nas.engine.graphs import speed_knobs
+from e2nas.engine.init_weights import load_into
 from e2nas.engine.load import save_snapshot, snapshot_path
 from e2nas.engine.meters import NonFiniteError, on_device
 from e2nas.engine.meters import StepMeters as _Meters
@@ -200,7 +201,10 @@ class SearchEngine:
         np.random.seed(cfg.seed % 2**32)
         self.space = space = get_space(cfg.space)
         check_space(cfg.method, cfg.space)
-        self.supernet = space.supernet(cfg.C, cfg.N, num_classes, cfg.track_running_stats).to(device)
+        self.supernet = space.supernet(cfg.C, cfg.N, num_classes, cfg.track_running_stats)
+        # a warm start replaces the fresh weights (a resumed run's checkpoint replaces them again below)
+        self.init_info = load_into(self.supernet, cfg, num_classes) if cfg.init_supernet else None
+        self.supernet = self.supernet.to(device)
         if cl:
             self.supernet = self.supernet.to(memory_format=torch.channels_last)
         self.w_optimizer = torch.optim.SGD(
@@ -211,7 +215,7 @@ class SearchEngine:
             weight_decay=cfg.weight_decay,
         )
         self.searcher: Searcher = create_searcher(cfg.method, cfg.options, cfg.epsilon)
-        gen = torch.Generator().manual_seed(_stream_seed(cfg.seed, 7))
+        gen = torch.Generator().manual_seed(stream_seed(cfg.seed, 7))
         graphs, autocast = speed_knobs(cfg, device, self.searcher, self.supernet)
         self.ctx = SearchContext(
             supernet=self.supernet,
@@ -370,7 +374,8 @@ class SearchEngine:
             valid_batch = self.valid_loader.batch(self.epoch, self.step, vorder) if vorder is not None else None
             self.supernet.train()
             self.w_optimizer.zero_grad(set_to_none=True)
-            out = s.weight_loss(train_batch, ctx)
+            warmup = self.epoch < cfg.warmup_epochs
+            out = self._warmup_loss(train_batch) if warmup else s.weight_loss(train_batch, ctx)
             loss, logits = out if isinstance(out, tuple) else (out, None)
             # on a GPU the loss stays there (checked when the meters are read); on the CPU it is checked now
             loss_value = loss.detach() if on_device(loss) else float(loss.detach())
@@ -382,7 +387,7 @@ class SearchEngine:
             loss.backward()
             nn.utils.clip_grad_norm_(params, cfg.grad_clip)
             self.w_optimizer.step()
-            info = s.arch_step(train_batch, valid_batch, ctx) or {}
+            info = {} if warmup else (s.arch_step(train_batch, valid_batch, ctx) or {})
             for k, v in info.items():
                 if on_device(v):
                     self.meters.add(k, v)
@@ -403,6 +408,14 @@ class SearchEngine:
                 self.bar.update(self._describe(self._shown_loss(loss_value)), advance=1)
         self._end_epoch()
         return True
+
+    def _warmup_loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Weight-only warm-up step: cross-entropy of a uniformly random cell drawn from its own stream (seed,
+        epoch, step), so neither the searcher's RNG nor a resume changes what the warm-up trains."""
+        g = torch.Generator().manual_seed(stream_seed(self.config.seed, 13, self.epoch, self.step))
+        x, y = batch
+        logits = self.supernet.forward_cell(x, self.space.random_arch(g))
+        return self.ctx.criterion(logits, y), logits
 
     def _shown_loss(self, loss: float | torch.Tensor) -> float:
         """The loss for the progress bar: this step's on the CPU; on a GPU the last epoch's mean (no sync)."""
@@ -503,6 +516,8 @@ class SearchEngine:
             "steps_per_epoch": self.steps,
             "wall_time_s": wall,
             "ranking": ranking,
+            "init_supernet": self.init_info,
+            "warmup_epochs": self.config.warmup_epochs,
             "peak_memory_mb": mem,
             "peak_memory_kind": mem_kind,
             "device": str(self.device),

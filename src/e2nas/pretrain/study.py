@@ -32,9 +32,12 @@ class Candidate:
     run_dir: Path
     epoch: int
     average: tuple[int, ...] = ()
+    file: Path | None = None  # weights from this file instead of a snapshot (the run's config still applies)
 
     @property
     def label(self) -> str:
+        if self.file is not None:
+            return f"{self.run_dir.name}@{self.file.name}"
         if self.average:
             return f"{self.run_dir.name}@avg{self.average[0]}-{self.average[-1]}x{len(self.average)}"
         return f"{self.run_dir.name}@{self.epoch}"
@@ -64,7 +67,8 @@ def load_candidate(c: Candidate) -> tuple[torch.nn.Module, SearchConfig]:
 
     cfg = read_run_config(c.run_dir)
     epochs = c.average or (c.epoch,)
-    states = [read_snapshot(snapshot_path(c.run_dir, e)) for e in epochs]
+    paths = [c.file] if c.file is not None else [snapshot_path(c.run_dir, e) for e in epochs]
+    states = [read_snapshot(p) for p in paths]
     weights = states[0] if len(states) == 1 else average_weights(states)
     net = get_space(cfg.space).supernet(cfg.C, cfg.N, int(weights["classifier.weight"].shape[0]), True)
     net.load_state_dict(weights)

@@ -24,7 +24,7 @@ from torch import nn
 import e2nas
 from e2nas.data import NUM_CLASSES, ArrayDataset, DeviceLoader
 from e2nas.data.datasets import NORMALISATION
-from e2nas.data.loader import _stream_seed
+from e2nas.data.loader import stream_seed
 from e2nas.engine.checkpoint import CheckpointError, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from e2nas.engine.signals import on_stop_signals
 from e2nas.provenance import code_version
@@ -181,7 +181,7 @@ class Trainer:
                 g["lr"] = self._lr(self.epoch + self.step / self.steps)
             x, y = self.loader.batch(self.epoch, self.step, order)
             if cfg.cutout:
-                gen = torch.Generator(device=self.device).manual_seed(_stream_seed(cfg.seed, 11, self.epoch, self.step))
+                gen = torch.Generator(device=self.device).manual_seed(stream_seed(cfg.seed, 11, self.epoch, self.step))
                 x = cutout(x, cfg.cutout, gen)
             out = net(x)
             logits, aux = out if isinstance(out, tuple) else (out, None)
