@@ -15,7 +15,9 @@ DEFAULT_YARDSTICKS = "all"
 
 
 def rank(
-    run_dir: Path = typer.Argument(..., help="a search's --out directory"),
+    run_dir: Path = typer.Argument(
+        ..., help="a search's --out directory, a pretrained supernet.pt, or 'shipped' (the package's pretrained one)"
+    ),
     cells: int = typer.Option(
         None, "--cells", "-k", help="stratified connected cells to rank [default: the run's, 100]"
     ),

@@ -1,0 +1,121 @@
+"""The recipe study's report: τ of every kept supernet against the parameter count's τ on the same cells, as a
+Markdown table, a JSON summary and a τ-vs-steps figure, all from the study's JSONL ranking records."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: short names of the recipes the study's run directories encode (the sweep's option and override values)
+_RECIPE_TAGS = (("sampler=iso", "iso sampling"), ("fair=true", "strictly fair"))
+
+
+def recipe_label(run: str) -> str:
+    """A human label for a study run directory name: sampling and seed."""
+    sampling = next((label for tag, label in _RECIPE_TAGS if tag in run), "uniform")
+    seed = run.rsplit("_s", 1)[-1]
+    return f"{sampling}, seed {seed}"
+
+
+def summarise(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (supernet, BN mode): mean and per-sample τ, ρ, top-10 %, params τ and τ − params τ."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in records:
+        groups[(r["supernet"], r["bn"])].append(r)
+    rows = []
+    for (sup, bn), recs in groups.items():
+        recs = sorted(recs, key=lambda r: r["sample_seed"])
+        tau = np.array([r["kendall_tau"] for r in recs])
+        ptau = np.array([r["params_tau"] for r in recs])
+        rows.append(
+            {
+                "supernet": sup,
+                "run": recs[0]["run"],
+                "recipe": recipe_label(recs[0]["run"]),
+                "epoch": recs[0]["epoch"],
+                "average": recs[0].get("average", []),
+                "steps": recs[0]["steps"],
+                "bn": bn,
+                "samples": [r["sample_seed"] for r in recs],
+                "kendall_tau": float(tau.mean()),
+                "kendall_tau_per_sample": tau.round(3).tolist(),
+                "spearman": float(np.mean([r["spearman"] for r in recs])),
+                "top10_precision": float(np.mean([r["top10_precision"] for r in recs])),
+                "params_tau": float(ptau.mean()),
+                "tau_minus_params_tau": float((tau - ptau).mean()),
+                "mean_inherited_acc": float(np.mean([r["mean_inherited_acc"] for r in recs])),
+            }
+        )
+    return sorted(rows, key=lambda r: (r["recipe"], r["steps"], r["bn"], len(r["samples"])))
+
+
+def markdown(rows: Sequence[dict[str, Any]], note: str = "") -> list[str]:
+    """The report's tables: every supernet on sample 0, then the ones ranked on ≥ 3 samples."""
+    out = []
+    if note:
+        out += [note, ""]
+    multi = [r for r in rows if len(r["samples"]) >= 3]
+    if multi:
+        out += [
+            "### Ranked on three cell samples (mean; per-sample τ in brackets)",
+            "",
+            "| recipe | steps | BN | τ | params τ | τ − params τ | ρ | top-10 % | mean inherited acc. |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for r in multi:
+            per = ", ".join(f"{t:+.3f}" for t in r["kendall_tau_per_sample"])
+            out.append(
+                f"| {r['recipe']} | {r['steps']:,} | {r['bn']} | {r['kendall_tau']:+.3f} ({per}) | "
+                f"{r['params_tau']:+.3f} | {r['tau_minus_params_tau']:+.3f} | {r['spearman']:+.3f} | "
+                f"{r['top10_precision']:.2f} | {r['mean_inherited_acc']:.1f} % |"
+            )
+        out.append("")
+    single = [r for r in rows if r["samples"] == [0]]
+    if single:
+        out += [
+            "### Every kept supernet on cell sample 0",
+            "",
+            "| recipe | epoch | steps | BN | τ | params τ | τ − params τ | top-10 % | mean inherited acc. |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for r in single:
+            out.append(
+                f"| {r['recipe']} | {r['epoch']} | {r['steps']:,} | {r['bn']} | {r['kendall_tau']:+.3f} | "
+                f"{r['params_tau']:+.3f} | {r['tau_minus_params_tau']:+.3f} | {r['top10_precision']:.2f} | "
+                f"{r['mean_inherited_acc']:.1f} % |"
+            )
+        out.append("")
+    return out
+
+
+def plot(rows: Sequence[dict[str, Any]], path: Path) -> Path:
+    """τ against steps for every recipe (sample 0, BN batch statistics), with the parameter count's τ."""
+    from e2nas.experiments.mpl import pyplot
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    curves: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    params = None
+    for r in rows:
+        if r["samples"] == [0] and not r["average"]:
+            curves[f"{r['recipe']} (BN {r['bn']})"].append((r["steps"], r["kendall_tau"]))
+            params = r["params_tau"]
+    for label, pts in sorted(curves.items()):
+        pts.sort()
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label)
+    if params is not None:
+        ax.axhline(params, color="black", linestyle="--", label=f"parameter count ({params:+.3f})")
+    ax.set_xlabel("pretraining steps (batch 64)")
+    ax.set_ylabel("Kendall τ vs NB201 cifar10_valid (100 cells, sample 0)")
+    ax.set_title("Pretrained supernet ranking against counting parameters")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
