@@ -461,6 +461,7 @@ class SearchEngine:
                 "cell": self.space.format(final),
                 **self.space.describe(final),
                 "ground_truth": self._summary(final),
+                **({"cost": self.space.cost(final).to_dict()} if self.space.has_eval_network else {}),
             },
             "best": self.best,
             "final_extra": _jsonable(self.searcher.extra_log()),
