@@ -56,7 +56,7 @@ class RandomNAS(SinglePathSearcher):
         n = self.options.candidates
         if n < 1:
             return self.last_cell
-        best, score = ctx.best_of([ctx.space.random_arch(ctx.generator) for _ in range(n)])
+        best, score = ctx.best_of([ctx.random_candidate() for _ in range(n)])
         self.final_info = {"candidates": n, **score}
         return best
 

@@ -80,6 +80,24 @@ class EdgeCosts:
     base: ArchCost
     params: torch.Tensor  # (num_edges, num_ops), millions
     flops: torch.Tensor  # (num_edges, num_ops), millions
+    #: (num_edges,) share of the edge an architecture keeps (DARTS: 2 of a node's inputs); None: every edge
+    edge_weight: torch.Tensor | None = None
+    #: an op derivation never picks (DARTS' ``none``): its probability is spread over the others
+    never_derived: int | None = None
+
+    def expected(self, metric: str, probs: torch.Tensor) -> torch.Tensor:
+        """The cost expected under per-edge op probabilities ``probs`` (num_edges x num_ops), differentiable."""
+        base, table = self.table(metric)
+        p = probs
+        if self.never_derived is not None:
+            keep = torch.ones(p.shape[-1], dtype=p.dtype, device=p.device)
+            keep[self.never_derived] = 0.0
+            p = p * keep
+            p = p / p.sum(-1, keepdim=True).clamp_min(1e-12)
+        per_edge = (p * table.to(device=p.device, dtype=p.dtype)).sum(-1)
+        if self.edge_weight is not None:
+            per_edge = per_edge * self.edge_weight.to(device=p.device, dtype=p.dtype)
+        return base + per_edge.sum()
 
     def table(self, metric: str) -> tuple[float, torch.Tensor]:
         """(base, per-edge-op table) of ``metric``: ``params`` or ``flops``."""
@@ -215,6 +233,16 @@ class SearchSpace:
             cache[key] = self.count_cost(arch)
         got = cache[key]
         return ArchCost(got["params"] / 1e6, got["macs"] / 1e6)
+
+    def smallest_cost(self) -> tuple[Arch, ArchCost] | None:
+        """The cheapest architecture (fewest FLOPs, then parameters) and its cost, so a budget no architecture
+        meets can be refused with a name; None when the space cannot tell."""
+        return None
+
+    def budget_yardstick(self, max_params: float | None, max_flops: float | None) -> dict[str, Any] | None:
+        """What ground truth says about a budget: the best and the largest architecture within it (NB201's
+        table), or None in a space without a benchmark."""
+        return None
 
     def cost_report(self, arch: Any) -> dict[str, Any]:
         """What ``e2nas arch``, results and exported files show: the budget-unit cost, its convention and the

@@ -17,6 +17,7 @@ from e2nas.space.darts import (
     NONE_OP,
     NUM_EDGES,
     NUM_INPUTS,
+    NUM_NODES,
     NUM_OPS,
     OPS,
     DartsCell,
@@ -180,8 +181,30 @@ class DARTSSpace(SearchSpace):
         base = ArchCost(
             full["params"] / 1e6 - float(params[idx, ops].sum()), full["macs"] / 1e6 - float(flops[idx, ops].sum())
         )
-        self.__dict__["_edge_costs"] = EdgeCosts(base, params, flops)
+        # a genotype keeps 2 of a node's inputs and never derives ``none``
+        keep = torch.tensor([2.0 / (NUM_INPUTS + node) for node, _ in CELL_EDGES] * 2, dtype=torch.float64)
+        self.__dict__["_edge_costs"] = EdgeCosts(base, params, flops, keep, NONE_OP)
         return self.__dict__["_edge_costs"]
+
+    def smallest_cost(self) -> tuple[DartsCell, ArchCost]:
+        """Per node, the two inputs whose cheapest non-``none`` op costs least (FLOPs, then parameters): the
+        cost model is additive and nodes are independent, so this is the cheapest genotype."""
+        ec = self.edge_costs()
+        ops = [NONE_OP] * NUM_EDGES
+        for kind in range(2):
+            for node in range(NUM_NODES):
+                edges = [kind * EDGES_PER_CELL + e for e, (n, _) in enumerate(CELL_EDGES) if n == node]
+                options = []
+                for e in edges:
+                    op = min(
+                        (o for o in range(NUM_OPS) if o != NONE_OP),
+                        key=lambda o, e=e: (float(ec.flops[e, o]), float(ec.params[e, o])),
+                    )
+                    options.append((float(ec.flops[e, op]), float(ec.params[e, op]), e, op))
+                for _, _, e, op in sorted(options)[:2]:
+                    ops[e] = op
+        cell = DartsCell(tuple(ops))
+        return cell, self.cost(cell)
 
 
 #: any genotype will do as the reference of the additive cost model; this one is DARTS-V2 (Liu et al. 2019)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -111,6 +112,44 @@ class NB201Space(SearchSpace):
         gt = self.ground_truth()
         cell = self.validate(arch)
         return ArchCost(gt.value(cell, "params_M"), gt.value(cell, "flops_M"))
+
+    def smallest_cost(self) -> tuple[Cell, ArchCost]:
+        t = self.ground_truth().table
+        i = int(np.lexsort((t.column("params_M"), t.column("flops_M")))[0])
+        cell = Cell.from_index(i)
+        return cell, self.cost(cell)
+
+    def budget_yardstick(self, max_params: float | None, max_flops: float | None) -> dict[str, Any]:
+        """The best cell within the budget by NB201's ``cifar10_valid`` (what ``best`` is judged by) and the
+        largest one (most FLOPs when a FLOPs budget is set, else most parameters), from the table."""
+        gt = self.ground_truth()
+        params, flops = gt.table.column("params_M"), gt.table.column("flops_M")
+        ok = np.ones(len(params), dtype=bool)
+        if max_params is not None:
+            ok &= params <= max_params + 1e-9
+        if max_flops is not None:
+            ok &= flops <= max_flops + 1e-9
+        index = np.flatnonzero(ok)
+        judge = gt.table.column(self.judge_metric)
+        size = flops if max_flops is not None else params
+
+        def entry(i: int) -> dict[str, Any]:
+            cell = Cell.from_index(int(i))
+            return {
+                "cell": cell.to_string(),
+                "index": int(i),
+                "cost": self.cost(cell).to_dict(),
+                "ground_truth": gt.summary(cell),
+            }
+
+        best = index[np.argmax(judge[index])]
+        largest = index[np.lexsort((-judge[index], -size[index]))[0]]
+        return {
+            "cells_within": int(len(index)),
+            "best": entry(best),
+            "largest": entry(largest),
+            "judged_by": self.judge_metric,
+        }
 
     def edge_costs(self) -> EdgeCosts:
         """Exact per-edge costs from the table: every edge of a cell sees the same shapes, so a cell's cost is
