@@ -122,3 +122,13 @@ def test_darts_space_search_ends_within_a_params_budget(tmp_path):
     final = space.parse(res["final"]["cell"])
     assert space.count_cost(final)["params"] <= 3.0e6 and res["budget"]["final_within"]
     assert "ground_truth_under_budget" not in res["budget"]  # no benchmark on the DARTS space
+
+
+def test_a_resumed_budgeted_run_ends_like_an_uninterrupted_one(tmp_path):
+    def cfg():
+        return make_config("smoke", "gdas", max_flops=8.0, budget_weight=0.0, epochs=2, rank_cells=0)
+
+    full = SearchEngine(cfg(), tmp_path / "full", progress=False).run()
+    assert SearchEngine(cfg(), tmp_path / "part", progress=False).run(stop_after_epochs=1) is None
+    res = SearchEngine(cfg(), tmp_path / "part", resume=True, progress=False).run()
+    assert res["resumed"] and res["final"] == full["final"] and res["budget"] == full["budget"]

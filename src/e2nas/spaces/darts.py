@@ -5,6 +5,7 @@ a found genotype is judged by retraining it (``e2nas train``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import torch
@@ -144,47 +145,9 @@ class DARTSSpace(SearchSpace):
     def edge_costs(self) -> EdgeCosts:
         """Per (edge, op): the op's parameters and multiply-adds summed over the 20 cells that hold it, each
         counted by FlopCounterMode on the meta device at that cell's channels and resolution; the base is a
-        reference genotype's network count minus its edges, so ``base + sum`` equals a full count (tested)."""
-        cached = self.__dict__.get("_edge_costs")
-        if cached is not None:
-            return cached
-        from e2nas.nn.cost import count_network
-        from e2nas.nn.darts_ops import cell_layout, layers_for, make_darts_op
-
-        params = torch.zeros(NUM_EDGES, NUM_OPS, dtype=torch.float64)
-        flops = torch.zeros(NUM_EDGES, NUM_OPS, dtype=torch.float64)
-        single: dict[tuple[int, int, int, int], tuple[int, int]] = {}
-        c, size = self.EVAL_C, self.eval_input_shape[1]
-        for reduction in cell_layout(layers_for(self.EVAL_N)):
-            if reduction:
-                c *= 2
-            kind = 1 if reduction else 0
-            for e, (_node, src) in enumerate(CELL_EDGES):
-                stride = 2 if reduction and src < NUM_INPUTS else 1
-                in_size = size if stride == 2 or not reduction else size // 2
-                for op in range(NUM_OPS):
-                    key = (op, c, stride, in_size)
-                    if key not in single:
-                        got = count_network(
-                            lambda op=op, c=c, s=stride: make_darts_op(OPS[op], c, s), (c, in_size, in_size)
-                        )
-                        single[key] = (got["params"], got["macs"])
-                    p, m = single[key]
-                    params[kind * EDGES_PER_CELL + e, op] += p / 1e6
-                    flops[kind * EDGES_PER_CELL + e, op] += m / 1e6
-            if reduction:
-                size //= 2
-        reference = Genotype.parse(_REFERENCE_GENOTYPE).to_cell()
-        full = self.count_cost(reference)
-        idx = torch.arange(NUM_EDGES)
-        ops = torch.tensor(reference.ops)
-        base = ArchCost(
-            full["params"] / 1e6 - float(params[idx, ops].sum()), full["macs"] / 1e6 - float(flops[idx, ops].sum())
-        )
-        # a genotype keeps 2 of a node's inputs and never derives ``none``
-        keep = torch.tensor([2.0 / (NUM_INPUTS + node) for node, _ in CELL_EDGES] * 2, dtype=torch.float64)
-        self.__dict__["_edge_costs"] = EdgeCosts(base, params, flops, keep, NONE_OP)
-        return self.__dict__["_edge_costs"]
+        reference genotype's network count minus its edges, so ``base + sum`` equals a full count (tested).
+        Built once per process (a few seconds)."""
+        return _edge_costs(self.EVAL_C, self.EVAL_N, self.eval_input_shape[1], self.eval_num_classes)
 
     def smallest_cost(self) -> tuple[DartsCell, ArchCost]:
         """Per node, the two inputs whose cheapest non-``none`` op costs least (FLOPs, then parameters): the
@@ -205,6 +168,51 @@ class DARTSSpace(SearchSpace):
                     ops[e] = op
         cell = DartsCell(tuple(ops))
         return cell, self.cost(cell)
+
+
+@lru_cache(maxsize=4)
+def _edge_costs(C: int, N: int, side: int, num_classes: int) -> EdgeCosts:
+    """Per (edge, op): the op's parameters and multiply-adds summed over the 20 cells that hold it, each
+    counted by FlopCounterMode on the meta device at that cell's channels and resolution; the base is a
+    reference genotype's network count minus its edges, so ``base + sum`` equals a full count (tested)."""
+    from e2nas.nn.cost import count_network
+    from e2nas.nn.darts_ops import cell_layout, layers_for, make_darts_op
+
+    params = torch.zeros(NUM_EDGES, NUM_OPS, dtype=torch.float64)
+    flops = torch.zeros(NUM_EDGES, NUM_OPS, dtype=torch.float64)
+    single: dict[tuple[int, int, int, int], tuple[int, int]] = {}
+    c, size = C, side
+    for reduction in cell_layout(layers_for(N)):
+        if reduction:
+            c *= 2
+        kind = 1 if reduction else 0
+        for e, (_node, src) in enumerate(CELL_EDGES):
+            stride = 2 if reduction and src < NUM_INPUTS else 1
+            in_size = size if stride == 2 or not reduction else size // 2
+            for op in range(NUM_OPS):
+                key = (op, c, stride, in_size)
+                if key not in single:
+                    got = count_network(
+                        lambda op=op, c=c, s=stride: make_darts_op(OPS[op], c, s), (c, in_size, in_size)
+                    )
+                    single[key] = (got["params"], got["macs"])
+                p, m = single[key]
+                params[kind * EDGES_PER_CELL + e, op] += p / 1e6
+                flops[kind * EDGES_PER_CELL + e, op] += m / 1e6
+        if reduction:
+            size //= 2
+    reference = Genotype.parse(_REFERENCE_GENOTYPE).to_cell()
+    full = count_network(
+        lambda: DartsNetwork(reference.genotype(), C=C, N=N, num_classes=num_classes, auxiliary=False), (3, side, side)
+    )
+    idx = torch.arange(NUM_EDGES)
+    ops = torch.tensor(reference.ops)
+    base = ArchCost(
+        full["params"] / 1e6 - float(params[idx, ops].sum()), full["macs"] / 1e6 - float(flops[idx, ops].sum())
+    )
+    # a genotype keeps 2 of a node's inputs and never derives ``none``
+    keep = torch.tensor([2.0 / (NUM_INPUTS + node) for node, _ in CELL_EDGES] * 2, dtype=torch.float64)
+    return EdgeCosts(base, params, flops, keep, NONE_OP)
 
 
 #: any genotype will do as the reference of the additive cost model; this one is DARTS-V2 (Liu et al. 2019)
