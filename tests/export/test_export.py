@@ -105,6 +105,7 @@ def test_nb201_cell_runs_without_e2nas_and_equals_the_network(tmp_path, fmt, nb2
     assert meta["input"]["mean"][0] == pytest.approx(125.3 / 255)
 
 
+@pytest.mark.slow
 def test_darts_genotype_fixed_batch_and_other_classes(tmp_path):
     """The DARTS evaluation network (C=36, 20 cells, no auxiliary head) with 100 classes and a fixed batch."""
     spec = spec_from_arch(DARTS_V2, "darts", num_classes=100)
@@ -133,11 +134,10 @@ def test_trained_run_keeps_its_weights(tmp_path):
     assert all(torch.equal(own[k], state[k]) for k in own)  # weights and BN statistics, auxiliary head dropped
     assert not any(k.startswith("auxiliary") for k in own)
     x = real_images(spec, 8, start=CHECK_START)
-    for fmt in ("pt2", "onnx"):
-        path = export_model(spec, tmp_path / f"t.{fmt}", fmt)
-        got, _ = _run_fresh(path, x, tmp_path)
-        ref = _logits(spec, x)
-        np.testing.assert_allclose(got, ref, atol=1e-4 * max(1.0, np.abs(ref).max()), rtol=0)
+    path = export_model(spec, tmp_path / "t.pt2", "pt2")  # ONNX goes through the same network (tests above)
+    got, _ = _run_fresh(path, x, tmp_path)
+    ref = _logits(spec, x)
+    np.testing.assert_allclose(got, ref, atol=1e-4 * max(1.0, np.abs(ref).max()), rtol=0)
     fresh = spec_from_run(run, weights="fresh")
     assert fresh.metadata["weights"] == "fresh"
     assert not np.allclose(_logits(fresh, x), _logits(spec, x), atol=1e-3)

@@ -18,11 +18,11 @@ def export(
     space: str = typer.Option("nb201", "--space", help="nb201 | darts (for ARCH; a run directory names its own)"),
     fmt: str = typer.Option("onnx", "--format", help="onnx (runs in onnxruntime) | pt2 (torch.export program)"),
     out: str = typer.Option(
-        None, "--out", help="file to write [default: <space>-<arch>.<format>, or RUN_DIR/model.<format>]"
+        None, "--out", help="file to write (default: <space>-<index>.<format>, or RUN_DIR/model.<format>)"
     ),
-    classes: int = typer.Option(None, "--classes", help="output classes [default: 10, or the run's dataset's]"),
-    image_size: int = typer.Option(None, "--image-size", help="input side in pixels [default: 32, or the run's]"),
-    batch: int = typer.Option(None, "--batch", help="fixed batch size [default: dynamic batch dimension]"),
+    classes: int = typer.Option(None, "--classes", help="output classes (default: 10, or the run's dataset's)"),
+    image_size: int = typer.Option(None, "--image-size", help="input side in pixels (default: 32, or the run's)"),
+    batch: int = typer.Option(None, "--batch", help="fixed batch size (default: a dynamic batch dimension)"),
     weights: str = typer.Option("auto", "--weights", help="auto | trained (refuse without them) | fresh"),
     seed: int = typer.Option(0, "--seed", help="seed of fresh weights"),
     calibrate_bn: int = typer.Option(
