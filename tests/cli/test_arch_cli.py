@@ -15,9 +15,13 @@ def test_arch_json_contract():
     res = runner.invoke(app, ["arch", "2581", "--json"])
     assert res.exit_code == 0, res.output
     info = json.loads(res.stdout)
-    assert set(info) == {"index", "arch", "ops", "iso_key", "params_M", "ground_truth"}
+    assert set(info) == {"index", "arch", "ops", "iso_key", "params_M", "ground_truth", "cost"}
     assert info["arch"] == SEED0 and info["index"] == 2581
     assert info["params_M"] == pytest.approx(1.073466, abs=1e-6)
+    # the table's params/FLOPs (what budgets compare) and the FlopCounterMode count of the C=16, N=5 network
+    cost = info["cost"]
+    assert (cost["params_M"], cost["flops_M"]) == (1.073466, 155.584192)
+    assert cost["counted"] == {"params": 1_073_466, "flops": 306_545_920, "macs": 153_272_960}
     g = info["ground_truth"]
     assert set(g) == {
         "cifar10_valid",
@@ -88,6 +92,9 @@ def test_arch_darts_json_has_genotype_op_counts_and_eval_params():
     assert info["op_counts"]["normal"] == {"dil_conv_3x3": 1, "sep_conv_3x3": 5, "skip_connect": 2}
     assert (info["params_without_aux"], info["params"]) == (3349342, 3825768)  # DARTS: 3.349342 M
     assert info["eval_network"]["cells"] == 20
+    # without the auxiliary head, counted by FlopCounterMode: 528.36 M multiply-adds
+    assert info["cost"]["counted"] == {"params": 3349342, "flops": 1_056_718_080, "macs": 528_359_040}
+    assert (info["cost"]["params_M"], info["cost"]["flops_M"]) == (3.349342, 528.35904)
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,10 @@ def _darts_arch(architecture: str, as_json: bool) -> None:
         genotype = Genotype.parse(architecture)
     except ArchParseError as err:
         fail(f"invalid DARTS genotype: {err}")
+    from e2nas.spaces import get_space
+
     net = DartsNetwork(genotype, C=36, N=6, num_classes=10, auxiliary=True)
+    space = get_space("darts")
     info = {
         "space": "darts",
         "genotype": genotype.to_string(),
@@ -42,6 +45,8 @@ def _darts_arch(architecture: str, as_json: bool) -> None:
         "eval_network": {"C": 36, "cells": len(net.cells), "num_classes": 10},
         "params": net.num_parameters(auxiliary=True),
         "params_without_aux": net.num_parameters(auxiliary=False),
+        # the network without the auxiliary head (what is deployed), counted by FlopCounterMode
+        "cost": _cost(space, genotype),
     }
     if as_json:
         print_json(info)
@@ -53,12 +58,34 @@ def _darts_arch(architecture: str, as_json: bool) -> None:
         f"evaluation network (20 cells, C=36, CIFAR-10): {info['params_without_aux'] / 1e6:.6f} M parameters, "
         f"{info['params'] / 1e6:.6f} M with the auxiliary head"
     )
+    typer.echo(_cost_line(info["cost"]))
+
+
+def _cost(space, arch) -> dict:
+    """The space's cost report, or an error line: a genotype with no 28-edge view is still counted."""
+    from e2nas.spaces import ArchCost
+
+    counted = space.count_cost(arch)
+    try:
+        budget = space.cost(arch).to_dict()
+    except Exception:  # a DARTS genotype reading one input twice has no 28-edge view: use the full count
+        budget = ArchCost(counted["params"] / 1e6, counted["macs"] / 1e6).to_dict()
+    return {**budget, "flops_convention": space.flops_convention, "counted": counted}
+
+
+def _cost_line(cost: dict) -> str:
+    c = cost["counted"]
+    return (
+        f"cost: {cost['params_M']:.6f} M parameters, {cost['flops_M']:.6f} M FLOPs ({cost['flops_convention']}); "
+        f"FlopCounterMode: {c['flops'] / 1e6:.6f} M FLOPs = {c['macs'] / 1e6:.6f} M multiply-adds"
+    )
 
 
 def _nb201_arch(architecture: str, as_json: bool) -> None:
     from e2nas.benchmark import GroundTruth
     from e2nas.nn import NB201Network, count_parameters
     from e2nas.space import ArchParseError, Cell, iso_key
+    from e2nas.spaces import get_space
 
     try:
         cell = Cell.parse(architecture)
@@ -72,6 +99,7 @@ def _nb201_arch(architecture: str, as_json: bool) -> None:
         "iso_key": iso_key(cell),
         "params_M": round(count_parameters(NB201Network(cell, C=16, N=5, num_classes=10)) / 1e6, 6),
         "ground_truth": gt.summary(cell),
+        "cost": _cost(get_space("nb201"), cell),
     }
     if as_json:
         print_json(info)
@@ -84,6 +112,9 @@ def _nb201_arch(architecture: str, as_json: bool) -> None:
     t.add_row("ops (e0..e5)", ", ".join(info["ops"]))
     t.add_row("iso key", info["iso_key"])
     t.add_row("params (M)", f"{info['params_M']:.6f}")
+    t.add_row("FLOPs (M, NB201 table)", f"{info['cost']['flops_M']:.6f}")
+    counted = info["cost"]["counted"]
+    t.add_row("FlopCounterMode (M)", f"{counted['flops'] / 1e6:.6f} FLOPs = {counted['macs'] / 1e6:.6f} multiply-adds")
     for k, v in info["ground_truth"].items():
         t.add_row(k, f"{v:.3f}")
     t.add_row("rank (C10 valid)", f"{gt.rank(cell)} / 15625")

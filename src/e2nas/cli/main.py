@@ -7,6 +7,7 @@ import typer
 from e2nas.cli.arch import arch, space_app
 from e2nas.cli.common import file_errors_as_one_line
 from e2nas.cli.experiments import report, sweep
+from e2nas.cli.export import export
 from e2nas.cli.paper import reproduce
 from e2nas.cli.pretrain import pretrain
 from e2nas.cli.rank import rank
@@ -28,6 +29,7 @@ app.command("methods")(methods)
 app.command("rank")(file_errors_as_one_line(rank))
 app.command("train")(file_errors_as_one_line(train))
 app.command("pretrain")(file_errors_as_one_line(pretrain))
+app.command("export")(file_errors_as_one_line(export))
 app.add_typer(vae_app, name="vae")
 app.command("sweep")(file_errors_as_one_line(sweep))
 app.command("report")(file_errors_as_one_line(report))

@@ -61,6 +61,12 @@ def search(
     opt: list[str] = typer.Option([], "--opt", help="searcher option key=value (repeatable)"),
     variant: str = typer.Option(None, "--variant", help="e2nas: paper | reference (same as --opt variant=...)"),
     gamma: str = typer.Option(None, "--gamma", help="e2nas: novelty weight, a number in [0, 1] or sig:K"),
+    max_params: str = typer.Option(
+        None, "--max-params", help="budget: millions of parameters of the evaluation network (docs/searchers.md)"
+    ),
+    max_flops: str = typer.Option(
+        None, "--max-flops", help="budget: millions of FLOPs of the evaluation network (NB201: the table's)"
+    ),
     device: str = typer.Option(None, "--device", help="cpu or cuda [default: cpu]"),
     threads: int = typer.Option(None, "--threads", help="torch CPU threads (1 is fastest on a busy machine)"),
     cuda_graphs: str = typer.Option(
@@ -116,6 +122,8 @@ def search(
         "eval_bn": eval_bn,
         "init_supernet": init_supernet,
         "warmup_epochs": warmup_epochs,
+        "max_params": _millions("--max-params", max_params),
+        "max_flops": _millions("--max-flops", max_flops),
     }
     options = _method_opts(opt, variant=variant, gamma=gamma)
     try:
@@ -155,6 +163,20 @@ def search(
     else:
         typer.echo(f"final cell #{f['index']} {f['cell']}")
         typer.echo(f"  ground truth: {_gt_line(f['ground_truth'], cfg.dataset)}")
+    budget = results.get("budget")
+    if budget is not None:
+        c = budget["final_cost"]
+        typer.echo(
+            f"  budget: {c['params_M']:.3f} M params, {c['flops_M']:.2f} M FLOPs, within: {budget['final_within']}"
+        )
+        if budget["replaced_by"] is not None:
+            typer.echo(f"  the searcher's own answer was over the budget; this is the {budget['replaced_by']['how']}")
+        y = budget.get("ground_truth_under_budget")
+        if y is not None:
+            for key, what in (("best", "best under budget"), ("largest", "largest under budget")):
+                e = y[key]
+                flops = e["cost"]["flops_M"]
+                typer.echo(f"  {what} #{e['index']} ({flops:.1f} M FLOPs): {_gt_line(e['ground_truth'], cfg.dataset)}")
     if b is not None:
         typer.echo(f"best seen  #{b['index']} {b['cell']}")
         typer.echo(f"  ground truth: {_gt_line(b['ground_truth'], cfg.dataset)}")
@@ -180,6 +202,19 @@ def search(
     typer.echo(f"wall {results['wall_time_s']:.1f}s; results in {run_dir}/results.json")
     if figures:
         typer.echo(f"plots: {', '.join(str(p) for p in figures)}")
+
+
+def _millions(flag: str, text: str | None) -> float | None:
+    """A budget in millions: a finite number > 0, else one line and exit 2."""
+    if text is None:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        fail(f"{flag} expects a number of millions (e.g. {flag} 50), got {text!r}")
+    if not 0 < value < float("inf"):
+        fail(f"{flag} must be a positive number of millions, got {text}")
+    return value
 
 
 def _write_plots(run_dir: str) -> list:

@@ -32,6 +32,9 @@ LATER_FIELDS: dict[str, Any] = {
     "lr_factor": 0.5,
     "init_supernet": None,
     "warmup_epochs": 0,
+    "max_params": None,
+    "max_flops": None,
+    "budget_weight": 1.0,
 }
 #: weight learning-rate schedules (``lr_schedule``): per-step cosine to lr_min, constant lr, or plateau (halve on a
 #: stall of the epoch's mean training loss)
@@ -92,6 +95,10 @@ class SearchConfig:
     epsilon: float = 0.0  # complementation switch (docs/reference/method.md), 0 = off
     options: dict[str, Any] = field(default_factory=dict)  # searcher options (--opt key=value)
     eval_batches: int = 1  # valid batches per candidate when a searcher ranks cells
+    # budget (docs/searchers.md#budgets): millions at the space's evaluation-network scale; None = no limit
+    max_params: float | None = None
+    max_flops: float | None = None
+    budget_weight: float = 1.0  # weight of the expected-cost penalty of the differentiable methods
     # BN statistics when cells are scored with inherited weights: "batch" (the batch's own, as RSPS/SETN) or
     # "running" (the supernet's running statistics, eval mode; ranks under-trained CPU supernets better,
     # docs/results/ranking)
@@ -127,6 +134,9 @@ class SearchConfig:
             ),
             (0.0 < self.lr_factor < 1.0, f"lr_factor must be in (0, 1), got {self.lr_factor}"),
             (self.eval_batches >= 1, "eval_batches must be >= 1"),
+            (_positive(self.max_params), f"--max-params must be a positive number of millions, got {self.max_params}"),
+            (_positive(self.max_flops), f"--max-flops must be a positive number of millions, got {self.max_flops}"),
+            (self.budget_weight >= 0, f"budget_weight must be >= 0, got {self.budget_weight}"),
             (
                 self.image_size is None or 4 <= self.image_size <= 512,
                 f"image_size must be in [4, 512], got {self.image_size}",
@@ -182,6 +192,11 @@ class SearchConfig:
         if fp["space"] == DEFAULT_SPACE:
             del fp["space"]
         return fp
+
+
+def _positive(v: float | None) -> bool:
+    """None, or a finite number > 0."""
+    return v is None or (isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < float("inf"))
 
 
 def _paper() -> SearchConfig:

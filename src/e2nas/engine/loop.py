@@ -15,6 +15,7 @@ import math
 import platform
 import random
 import resource
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -51,6 +52,7 @@ from e2nas.safeio import (
     hold_run_dir,
 )
 from e2nas.searchers import SearchContext, Searcher, check_space, create_searcher, get_searcher_class
+from e2nas.searchers.budget import Budget, BudgetError
 from e2nas.spaces import Arch, get_space
 
 CHECKPOINT = "checkpoint.pt"
@@ -189,6 +191,7 @@ class SearchEngine:
         self.device = device = self._device()
         if cfg.threads is not None:
             torch.set_num_threads(cfg.threads)
+        self.budget = _budget(cfg)  # before the data: a budget no architecture meets fails at once
         train, valid = search_split(cfg.dataset, cfg.data_dir, cfg.image_size, cfg.train_size, cfg.valid_size)
         num_classes = train.classes
         cl = cfg.use_channels_last()
@@ -232,6 +235,7 @@ class SearchEngine:
             steps_per_epoch=self.steps,
             graphs=graphs,
             autocast=autocast,
+            budget=self.budget,
         )
         self.searcher.setup(self.ctx)
         # the space's benchmark scores cells only for the datasets it was measured on (not a user's image folder)
@@ -453,6 +457,8 @@ class SearchEngine:
                 "elapsed_s": self.elapsed + (now - self.t_start),
             }
         )
+        if self.budget is not None:
+            record["cell_cost"] = self.space.cost(cell).to_dict()
         extra = _jsonable(self.searcher.extra_log())
         record.update({k: v for k, v in extra.items() if k not in record})
         for hook in self.epoch_hooks:
@@ -478,8 +484,8 @@ class SearchEngine:
 
     def _consider_best(self, cell: Arch, where: str, epoch: int) -> None:
         """Keep the best architecture seen by the space's judge; without ground truth there is no best."""
-        if self.gt is None:
-            return
+        if self.gt is None or (self.budget is not None and not self.budget.allows(cell)):
+            return  # under a budget, the best seen is the best seen within it
         metric = self.space.judge_metric
         acc = self.gt.value(cell, metric)
         if self.best is None or acc > self.best["ground_truth"][metric]:
@@ -495,6 +501,9 @@ class SearchEngine:
         ctx = self.ctx
         ctx.epoch, ctx.step = self.config.epochs, 0
         final = self.searcher.final_cell(ctx)
+        budget = None
+        if self.budget is not None:
+            final, budget = self._within_budget(final)
         self._consider_best(final, "final", self.config.epochs)
         wall = self.elapsed + (time.perf_counter() - self.t_start)
         ranking = self._final_ranking()
@@ -509,8 +518,10 @@ class SearchEngine:
                 "cell": self.space.format(final),
                 **self.space.describe(final),
                 "ground_truth": self._summary(final),
+                **({"cost": self.space.cost(final).to_dict()} if self.space.has_eval_network else {}),
             },
             "best": self.best,
+            **({"budget": budget} if budget is not None else {}),
             "final_extra": _jsonable(self.searcher.extra_log()),
             "epochs": self.config.epochs,
             "steps_per_epoch": self.steps,
@@ -530,6 +541,42 @@ class SearchEngine:
         self._save()
         atomic_write_json(self.out / RESULTS, results)
         return results
+
+    def _within_budget(self, pick: Arch) -> tuple[Arch, dict[str, Any]]:
+        """The answer under the run's budget: the searcher's pick when it is within, else the best-scored
+        (inherited weights, ``ctx.best_of``) architecture the search visited (the cells of its epoch lines) that
+        is within, else the best of random architectures within. Returns it and results.json's ``budget``."""
+        budget, space, ctx = self.budget, self.space, self.ctx
+        assert budget is not None
+        out: dict[str, Any] = {
+            **budget.to_dict(),
+            "searcher_pick": {"cell": space.format(pick), **space.describe(pick), "cost": budget.cost(pick).to_dict()},
+            "searcher_pick_within": budget.allows(pick),
+            "replaced_by": None,
+        }
+        final = pick
+        if not out["searcher_pick_within"]:
+            visited = list(dict.fromkeys(space.parse(r["cell"]) for r in self.history))
+            candidates = budget.filter(visited)
+            how = f"best-scored of the {len(candidates)} visited architectures within the budget"
+            if not candidates:
+                drawn = [budget.sample(ctx.generator) for _ in range(FALLBACK_CANDIDATES)]
+                candidates = list(dict.fromkeys(a for a in drawn if a is not None))
+                how = f"best-scored of {len(candidates)} random architectures within the budget (none visited was)"
+            final, score = ctx.best_of(candidates)
+            out["replaced_by"] = {"how": how, **score}
+            print(
+                f"budget: the searcher's answer {space.format(pick)} is over {budget.describe()} "
+                f"({out['searcher_pick']['cost']}); returning the {how}: {space.format(final)}",
+                file=sys.stderr,
+                flush=True,
+            )
+        out["final_cost"] = budget.cost(final).to_dict()
+        out["final_within"] = budget.allows(final)
+        yardstick = space.budget_yardstick(budget.max_params, budget.max_flops) if self.gt is not None else None
+        if yardstick is not None:
+            out["ground_truth_under_budget"] = yardstick
+        return final, out
 
     def _final_ranking(self) -> dict[str, Any] | None:
         """Kendall τ & co. of the final supernet (not counted in the search's wall time); None when off or when
@@ -578,6 +625,19 @@ class SearchEngine:
     @property
     def interrupted(self) -> bool:
         return self._stop_requested
+
+
+#: random architectures within the budget the engine ranks when nothing the search visited is within it
+FALLBACK_CANDIDATES = 20
+
+
+def _budget(cfg: SearchConfig) -> Budget | None:
+    if cfg.max_params is None and cfg.max_flops is None:
+        return None
+    try:
+        return Budget(get_space(cfg.space), cfg.max_params, cfg.max_flops, cfg.budget_weight)
+    except BudgetError as err:
+        raise ConfigError(str(err)) from None
 
 
 def _jsonable(obj: Any) -> Any:

@@ -81,6 +81,26 @@ class SearchContext:
     #: an ``e2nas.engine.graphs.StepGraphs`` (not imported here: the engine sits above the searchers)
     graphs: Any = None  # CUDA-graph replay of the loss passes below (None: eager)
     autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext  # bf16 autocast or nothing
+    #: the run's ``e2nas.searchers.budget.Budget`` (--max-params/--max-flops), or None
+    budget: Any = None
+
+    # -- budgets (docs/searchers.md#budgets) ---------------------------------------------------------------
+    def within_budget(self, cell: Cell) -> bool:
+        """Whether ``cell`` meets the run's budget (always, without one)."""
+        return self.budget is None or self.budget.allows(cell)
+
+    def random_candidate(self) -> Cell:
+        """A uniformly random architecture, within the budget when there is one (rejection sampling)."""
+        if self.budget is not None:
+            cell = self.budget.sample(self.generator)
+            if cell is not None:
+                return cell
+        return self.space.random_arch(self.generator)
+
+    def budget_penalty(self, probs: torch.Tensor) -> torch.Tensor | None:
+        """The expected-cost penalty of per-edge op probabilities ``probs`` (None without a budget): what the
+        differentiable methods add to their arch loss."""
+        return None if self.budget is None else self.budget.penalty(probs)
 
     @property
     def lr(self) -> float:
@@ -186,7 +206,10 @@ class SearchContext:
     def best_of(self, cells: list[Cell], by: str = "acc") -> tuple[Cell, dict[str, float]]:
         """The cell of ``cells`` the supernet scores best (:meth:`evaluate`) and its ``valid_loss``/``valid_acc``:
         highest accuracy, ties to the lower loss; with ``by="loss"`` lowest loss, ties to the higher accuracy.
-        The first of equal candidates wins."""
+        The first of equal candidates wins. Under a budget, candidates over it are dropped first (unless all are:
+        then the engine replaces the answer)."""
+        if self.budget is not None:
+            cells = [c for c in cells if self.budget.allows(c)] or cells
         scores = self.evaluate(cells)
         if by == "loss":
             i = min(range(len(cells)), key=lambda k: (scores[k][0], -scores[k][1]))

@@ -72,6 +72,11 @@ class DARTSV1(Searcher):
     def arch_step(self, train_batch: Batch, valid_batch: Batch | None, ctx: SearchContext) -> dict[str, float]:
         assert valid_batch is not None
         grad, info = self.arch_gradient(train_batch, valid_batch, ctx)
+        penalty = ctx.budget_penalty(F.softmax(self.alpha, dim=-1))
+        if penalty is not None:  # the expected-cost term's gradient adds to the (first- or second-order) one
+            if penalty.requires_grad:
+                grad = grad + torch.autograd.grad(penalty, [self.alpha])[0]
+            info["budget_penalty"] = float(penalty.detach())
         self.arch_optimizer.zero_grad(set_to_none=True)
         self.alpha.grad = grad
         self.arch_optimizer.step()

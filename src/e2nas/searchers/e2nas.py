@@ -356,6 +356,11 @@ class E2NAS(Searcher):
             g_nov = torch.zeros_like(self.z) if g_nov is None else g_nov
         self.arch_optimizer.zero_grad(set_to_none=True)
         self.z.grad = self.mix(g_val, g_nov, g)
+        penalty = None
+        if ctx.budget is not None:  # the expected cost of the decoder's cell at z (the D-VAE's latent part of z)
+            penalty = ctx.budget_penalty(self.decoder(self.latent()).reshape(ctx.space.num_edges, ctx.space.num_ops))
+            if penalty.requires_grad:
+                self.z.grad = self.z.grad + torch.autograd.grad(penalty, self.z)[0]
         self.arch_optimizer.step()
         self._project()
         # device tensors, no host read: the engine accumulates them. float64 from float32 is exact and the
@@ -369,6 +374,7 @@ class E2NAS(Searcher):
             "novelty": -log_p64,
             "grad_val_norm": g_val.norm().double(),
             "grad_novelty_norm": g_nov.norm().double(),
+            **({} if penalty is None else {"budget_penalty": penalty.detach().double()}),
         }
 
     def mix(self, g_val: torch.Tensor, g_nov: torch.Tensor, gamma: float) -> torch.Tensor:

@@ -69,11 +69,15 @@ class GDAS(SinglePathSearcher):
         x, y = valid_batch
         cell, H = self.hard_weights(ctx)
         loss, logits = ctx.st_loss(valid_batch, cell, H)
+        penalty = ctx.budget_penalty(F.softmax(self.alpha, dim=-1))
         self.arch_optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss if penalty is None else loss + penalty).backward()
         self.arch_optimizer.step()
         acc = float((logits.detach().argmax(1) == y).float().mean()) * 100.0
-        return {"arch_loss": float(loss.detach()), "arch_acc": acc}
+        info = {"arch_loss": float(loss.detach()), "arch_acc": acc}
+        if penalty is not None:
+            info["budget_penalty"] = float(penalty.detach())
+        return info
 
     def current_cell(self) -> Cell:
         return self.space.derive(self.alpha)

@@ -255,7 +255,8 @@ class NAO(SinglePathSearcher):
     def final_cell(self, ctx: SearchContext) -> Cell:
         if not self.fresh:
             self.evaluate_pool(ctx)
-        best = max(range(len(self.pool)), key=lambda i: float(self.accs[i]))
+        order = [i for i in range(len(self.pool)) if ctx.within_budget(self.pool[i])] or range(len(self.pool))
+        best = max(order, key=lambda i: float(self.accs[i]))
         self.info = {**self.info, "final_pool": len(self.pool), "valid_acc": self.accs[best]}
         return self.pool[best]
 

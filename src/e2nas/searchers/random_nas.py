@@ -84,7 +84,7 @@ class RandomNAS(SinglePathSearcher):
         n = self.options.candidates
         if n < 1:
             return self.last_cell
-        cells = [ctx.space.random_arch(ctx.generator) for _ in range(n)]
+        cells = [ctx.random_candidate() for _ in range(n)]
         if self.options.score == "supernet":
             best, score = ctx.best_of(cells)
         else:

@@ -1,10 +1,12 @@
 """Search spaces as plug-ins: the interface every space implements and the registry that names them."""
 
-from e2nas.spaces.base import Arch, GroundTruthLike, SearchSpace, SpaceError, SupernetLike
+from e2nas.spaces.base import Arch, ArchCost, EdgeCosts, GroundTruthLike, SearchSpace, SpaceError, SupernetLike
 from e2nas.spaces.registry import get_space, list_spaces, register_space
 
 __all__ = [
     "Arch",
+    "ArchCost",
+    "EdgeCosts",
     "GroundTruthLike",
     "SearchSpace",
     "SpaceError",

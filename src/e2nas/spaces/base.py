@@ -10,6 +10,7 @@ a benchmark can judge it. Searchers never import a space's constants; they ask `
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 import torch
@@ -50,6 +51,70 @@ class SupernetLike(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ArchCost:
+    """What an architecture costs at the space's evaluation-network scale, in millions: the numbers
+    ``--max-params`` and ``--max-flops`` are compared with (``flops_M`` in the space's convention, see
+    :attr:`SearchSpace.flops_convention`)."""
+
+    params_M: float  # noqa: N815 (the unit is part of the name, as in the NB201 table)
+    flops_M: float  # noqa: N815
+
+    def within(self, max_params: float | None = None, max_flops: float | None = None) -> bool:
+        """Whether this cost meets both budgets (None: no budget)."""
+        return (max_params is None or self.params_M <= max_params + 1e-9) and (
+            max_flops is None or self.flops_M <= max_flops + 1e-9
+        )
+
+    def to_dict(self) -> dict[str, float]:
+        return {"params_M": round(self.params_M, 6), "flops_M": round(self.flops_M, 6)}
+
+
+@dataclass(frozen=True)
+class EdgeCosts:
+    """An additive cost model: ``cost(arch) = base + sum_e table[e, arch.ops[e]]`` (per metric, in millions).
+
+    Exact in both built-in spaces (tested), so the expected cost under per-edge op probabilities ``p`` is
+    ``base + (p * table).sum()``: what the differentiable budget penalties use."""
+
+    base: ArchCost
+    params: torch.Tensor  # (num_edges, num_ops), millions
+    flops: torch.Tensor  # (num_edges, num_ops), millions
+    #: (num_edges,) share of the edge an architecture keeps (DARTS: 2 of a node's inputs); None: every edge
+    edge_weight: torch.Tensor | None = None
+    #: an op derivation never picks (DARTS' ``none``): its probability is spread over the others
+    never_derived: int | None = None
+
+    def expected(self, metric: str, probs: torch.Tensor) -> torch.Tensor:
+        """The cost expected under per-edge op probabilities ``probs`` (num_edges x num_ops), differentiable."""
+        base, table = self.table(metric)
+        p = probs
+        if self.never_derived is not None:
+            keep = torch.ones(p.shape[-1], dtype=p.dtype, device=p.device)
+            keep[self.never_derived] = 0.0
+            p = p * keep
+            p = p / p.sum(-1, keepdim=True).clamp_min(1e-12)
+        per_edge = (p * table.to(device=p.device, dtype=p.dtype)).sum(-1)
+        if self.edge_weight is not None:
+            per_edge = per_edge * self.edge_weight.to(device=p.device, dtype=p.dtype)
+        return base + per_edge.sum()
+
+    def table(self, metric: str) -> tuple[float, torch.Tensor]:
+        """(base, per-edge-op table) of ``metric``: ``params`` or ``flops``."""
+        if metric == "params":
+            return self.base.params_M, self.params
+        if metric == "flops":
+            return self.base.flops_M, self.flops
+        raise ValueError(f"unknown cost metric {metric!r}; expected params or flops")
+
+    def of(self, ops: Sequence[int]) -> ArchCost:
+        idx = torch.arange(len(ops))
+        o = torch.tensor(list(ops), dtype=torch.long)
+        return ArchCost(
+            self.base.params_M + float(self.params[idx, o].sum()), self.base.flops_M + float(self.flops[idx, o].sum())
+        )
+
+
 class GroundTruthLike(Protocol):
     """A benchmark that judges an architecture (NB201's table); spaces without one return None."""
 
@@ -78,6 +143,11 @@ class SearchSpace:
     train_presets: ClassVar[dict[str, dict[str, Any]]] = {}
     #: datasets whose images the space's discrete network can take
     train_datasets: ClassVar[tuple[str, ...]] = ()
+    #: the evaluation network's input (channels, height, width) and classes: the scale costs are quoted at
+    eval_input_shape: ClassVar[tuple[int, int, int]] = (3, 32, 32)
+    eval_num_classes: ClassVar[int] = 10
+    #: what ``ArchCost.flops_M`` counts (shown by ``e2nas arch`` and recorded in results)
+    flops_convention: ClassVar[str] = "multiply-adds of convolutions and linear layers (FlopCounterMode / 2)"
 
     @property
     def num_ops(self) -> int:
@@ -144,3 +214,54 @@ class SearchSpace:
     def ground_truth(self) -> GroundTruthLike | None:
         """The benchmark that judges architectures of this space, or None."""
         return None
+
+    # -- the evaluation network and what it costs ----------------------------------------------------------
+    def eval_network(self, arch: Any, num_classes: int | None = None) -> nn.Module:
+        """The network an architecture is deployed as (costs, ``e2nas export``): the space's evaluation
+        scale, no auxiliary head. Raises :class:`SpaceError` in a space without a network."""
+        raise SpaceError(f"the {self.name} space has no evaluation network, so it has no parameter or FLOPs count")
+
+    @property
+    def has_eval_network(self) -> bool:
+        return type(self).eval_network is not SearchSpace.eval_network
+
+    def count_cost(self, arch: Any, num_classes: int | None = None) -> dict[str, int]:
+        """``params``, ``flops`` (FlopCounterMode: 2 per multiply-add) and ``macs`` of the evaluation network for
+        one image of ``eval_input_shape``, counted on the meta device (about a second for DARTS)."""
+        from e2nas.nn.cost import count_network
+
+        got = count_network(lambda: self.eval_network(arch, num_classes), self.eval_input_shape)
+        return {k: got[k] for k in ("params", "flops", "macs")}
+
+    def cost(self, arch: Any) -> ArchCost:
+        """The architecture's cost in the units budgets use (millions; ``flops_M`` per ``flops_convention``).
+        By default the FlopCounterMode count; spaces with a faster exact source override it."""
+        cache = self.__dict__.setdefault("_count_cache", {})
+        key = tuple(self.validate(arch).ops)
+        if key not in cache:
+            cache[key] = self.count_cost(arch)
+        got = cache[key]
+        return ArchCost(got["params"] / 1e6, got["macs"] / 1e6)
+
+    def smallest_cost(self) -> tuple[Arch, ArchCost] | None:
+        """The cheapest architecture (fewest FLOPs, then parameters) and its cost, so a budget no architecture
+        meets can be refused with a name; None when the space cannot tell."""
+        return None
+
+    def budget_yardstick(self, max_params: float | None, max_flops: float | None) -> dict[str, Any] | None:
+        """What ground truth says about a budget: the best and the largest architecture within it (NB201's
+        table), or None in a space without a benchmark."""
+        return None
+
+    def cost_report(self, arch: Any) -> dict[str, Any]:
+        """What ``e2nas arch``, results and exported files show: the budget-unit cost, its convention and the
+        FlopCounterMode count of the evaluation network (``flops`` = 2 per multiply-add, ``macs``)."""
+        return {
+            **self.cost(arch).to_dict(),
+            "flops_convention": self.flops_convention,
+            "counted": self.count_cost(arch),
+        }
+
+    def edge_costs(self) -> EdgeCosts:
+        """The additive per-edge cost model of :class:`EdgeCosts`; spaces without one raise :class:`SpaceError`."""
+        raise SpaceError(f"the {self.name} space has no per-edge cost model, so it cannot penalise expected cost")

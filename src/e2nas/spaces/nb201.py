@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch import nn
 
 from e2nas.benchmark import GroundTruth
 from e2nas.nn import NB201Network
 from e2nas.space.cell import NONE_OP, NUM_EDGES, NUM_OPS, OPS, ArchParseError, Cell
-from e2nas.spaces.base import SearchSpace, SpaceError
+from e2nas.spaces.base import ArchCost, EdgeCosts, SearchSpace, SpaceError
 from e2nas.spaces.registry import register_space
 from e2nas.supernet import Supernet
 
@@ -55,9 +56,15 @@ class NB201Space(SearchSpace):
         },
     }
     train_datasets: ClassVar[tuple[str, ...]] = ("embedded", "cifar10", "cifar100", "imagenet16-120")
+    #: the benchmark's FLOPs column, so budgets and the table's best-under-budget agree (docs/spaces.md#costs)
+    flops_convention: ClassVar[str] = (
+        "NB201's flops_cifar10_M: FlopCounterMode multiply-adds plus 3 per output element of every ReLU-Conv-BN"
+        " edge, 9 per output element of every 3x3 average-pool edge and 0.160832 M outside the cells"
+    )
 
     def __init__(self) -> None:
         self._gt: GroundTruth | None = None
+        self._edge_costs: EdgeCosts | None = None
 
     def arch(self, ops: Sequence[int]) -> Cell:
         return Cell(tuple(int(o) for o in ops))
@@ -119,3 +126,65 @@ class NB201Space(SearchSpace):
         if self._gt is None:
             self._gt = GroundTruth()
         return self._gt
+
+    def eval_network(self, arch: Any, num_classes: int | None = None) -> nn.Module:
+        """NB201's evaluation network: C=16, N=5 (the scale of the table's params and FLOPs)."""
+        return NB201Network(self.validate(arch), C=16, N=5, num_classes=num_classes or self.eval_num_classes)
+
+    def cost(self, arch: Any) -> ArchCost:
+        """The table's ``params_cifar10_M`` (equal to the counted parameters) and ``flops_cifar10_M``."""
+        gt = self.ground_truth()
+        cell = self.validate(arch)
+        return ArchCost(gt.value(cell, "params_M"), gt.value(cell, "flops_M"))
+
+    def smallest_cost(self) -> tuple[Cell, ArchCost]:
+        t = self.ground_truth().table
+        i = int(np.lexsort((t.column("params_M"), t.column("flops_M")))[0])
+        cell = Cell.from_index(i)
+        return cell, self.cost(cell)
+
+    def budget_yardstick(self, max_params: float | None, max_flops: float | None) -> dict[str, Any]:
+        """The best cell within the budget by NB201's ``cifar10_valid`` (what ``best`` is judged by) and the
+        largest one (most FLOPs when a FLOPs budget is set, else most parameters), from the table."""
+        gt = self.ground_truth()
+        params, flops = gt.table.column("params_M"), gt.table.column("flops_M")
+        ok = np.ones(len(params), dtype=bool)
+        if max_params is not None:
+            ok &= params <= max_params + 1e-9
+        if max_flops is not None:
+            ok &= flops <= max_flops + 1e-9
+        index = np.flatnonzero(ok)
+        judge = gt.table.column(self.judge_metric)
+        size = flops if max_flops is not None else params
+
+        def entry(i: int) -> dict[str, Any]:
+            cell = Cell.from_index(int(i))
+            return {
+                "cell": cell.to_string(),
+                "index": int(i),
+                "cost": self.cost(cell).to_dict(),
+                "ground_truth": gt.summary(cell),
+            }
+
+        best = index[np.argmax(judge[index])]
+        largest = index[np.lexsort((-judge[index], -size[index]))[0]]
+        return {
+            "cells_within": int(len(index)),
+            "best": entry(best),
+            "largest": entry(largest),
+            "judged_by": self.judge_metric,
+        }
+
+    def edge_costs(self) -> EdgeCosts:
+        """Exact per-edge costs from the table: every edge of a cell sees the same shapes, so a cell's cost is
+        that of the all-``none`` cell plus, per edge, (cost of the all-``op`` cell - all-``none``) / 6."""
+        if self._edge_costs is None:
+            base = self.cost(Cell((NONE_OP,) * NUM_EDGES))
+            params = torch.zeros(NUM_EDGES, NUM_OPS, dtype=torch.float64)
+            flops = torch.zeros(NUM_EDGES, NUM_OPS, dtype=torch.float64)
+            for op in range(NUM_OPS):
+                c = self.cost(Cell((op,) * NUM_EDGES))
+                params[:, op] = (c.params_M - base.params_M) / NUM_EDGES
+                flops[:, op] = (c.flops_M - base.flops_M) / NUM_EDGES
+            self._edge_costs = EdgeCosts(base, params, flops)
+        return self._edge_costs

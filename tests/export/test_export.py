@@ -1,0 +1,190 @@
+"""``e2nas export``: the written ONNX / torch.export files run in a fresh interpreter that cannot import e2nas and
+give the e2nas network's logits on real CIFAR-10 images; a trained run's export keeps its weights; bad input is
+one line, exit 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from e2nas.cli.main import app
+from e2nas.engine.checkpoint import read_checkpoint
+from e2nas.export import check_export, export_model, load_metadata, spec_from_arch, spec_from_run
+from e2nas.export.core import CHECK_START, real_images
+from e2nas.space.darts import Genotype
+from e2nas.spaces import get_space
+from e2nas.train import Trainer, make_train_config
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("onnxscript")
+
+runner = CliRunner()
+DARTS_V2 = (
+    "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), "
+    "('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], "
+    "reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
+    "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5])"
+)
+
+#: run in ``python -I``: e2nas is made unimportable, then the file is run by onnxruntime or torch alone
+_RUNNER = textwrap.dedent(
+    """
+    import json, sys
+    sys.modules["e2nas"] = None  # any import of e2nas now fails: the file must run without it
+    import numpy as np
+    path, x_path, out_path = sys.argv[1:4]
+    x = np.load(x_path)
+    if path.endswith(".onnx"):
+        import onnx, onnxruntime as ort
+        meta = json.loads({p.key: p.value for p in onnx.load(path).metadata_props}["e2nas"])
+        s = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        y = s.run(None, {s.get_inputs()[0].name: x})[0]
+    else:
+        import torch
+        extra = {"e2nas.json": ""}
+        program = torch.export.load(path, extra_files=extra)
+        meta = json.loads(extra["e2nas.json"])
+        with torch.no_grad():
+            y = program.module()(torch.from_numpy(x)).numpy()
+    np.save(out_path, y)
+    loaded = sorted(k for k, m in sys.modules.items() if k.startswith("e2nas") and m is not None)
+    print(json.dumps({"space": meta["space"], "params": meta["params"], "e2nas_loaded": bool(loaded)}))
+    """
+)
+
+
+def _run_fresh(path: Path, x: torch.Tensor, tmp: Path) -> tuple[np.ndarray, dict]:
+    np.save(tmp / "x.npy", x.numpy())
+    script = tmp / "run_exported.py"
+    script.write_text(_RUNNER)
+    done = subprocess.run(
+        [sys.executable, "-I", str(script), str(path), str(tmp / "x.npy"), str(tmp / "y.npy")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return np.load(tmp / "y.npy"), json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _logits(spec, x: torch.Tensor) -> np.ndarray:
+    with torch.no_grad():
+        return spec.net(x).numpy()
+
+
+@pytest.fixture(scope="module")
+def nb201_spec():
+    torch.set_num_threads(1)
+    return spec_from_arch("1462")  # NB201's C=16, N=5 network, BN statistics from real images
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "pt2"])
+def test_nb201_cell_runs_without_e2nas_and_equals_the_network(tmp_path, fmt, nb201_spec):
+    spec = nb201_spec
+    path = export_model(spec, tmp_path / f"m.{fmt}", fmt)
+    x = real_images(spec, 8, start=CHECK_START)
+    ref = _logits(spec, x)
+    assert ref.std(axis=0).max() > 1e-3  # the logits depend on the image: the comparison means something
+    got, info = _run_fresh(path, x, tmp_path)
+    np.testing.assert_allclose(got, ref, atol=1e-4, rtol=0)
+    assert info == {"space": "nb201", "params": 1_531_546, "e2nas_loaded": False}
+    meta = load_metadata(path)
+    assert meta["architecture"] == get_space("nb201").format(get_space("nb201").parse("1462"))
+    assert meta["eval_scale_cost"]["flops_M"] == pytest.approx(222.860992)
+    assert meta["input"]["shape"] == ["batch", 3, 32, 32] and meta["num_classes"] == 10
+    assert meta["ground_truth"]["cifar10_test_v10"] == pytest.approx(93.76, abs=0.01)
+    assert meta["input"]["mean"][0] == pytest.approx(125.3 / 255)
+
+
+@pytest.mark.slow
+def test_darts_genotype_fixed_batch_and_other_classes(tmp_path):
+    """The DARTS evaluation network (C=36, 20 cells, no auxiliary head) with 100 classes and a fixed batch."""
+    spec = spec_from_arch(DARTS_V2, "darts", num_classes=100)
+    assert spec.metadata["params"] == 3_349_342 + (100 - 10) * (576 + 1)  # a wider classifier only
+    path = export_model(spec, tmp_path / "d.onnx", "onnx", batch=4)
+    x = real_images(spec, 4, start=CHECK_START)
+    got, info = _run_fresh(path, x, tmp_path)
+    ref = _logits(spec, x)
+    # float32 through 20 cells: 1e-4 of the logits' scale (about 4 here; the network itself is ~8e-5 from float64)
+    np.testing.assert_allclose(got, ref, atol=1e-4 * max(1.0, np.abs(ref).max()), rtol=0)
+    assert got.shape == (4, 100) and info["space"] == "darts"
+    meta = load_metadata(path)
+    assert meta["input"]["shape"] == [4, 3, 32, 32] and meta["architecture"] == DARTS_V2
+    assert check_export(spec, path)["ok"]
+
+
+def test_trained_run_keeps_its_weights(tmp_path):
+    """A DARTS genotype trained with the smoke preset (auxiliary head on): the export is the trained network."""
+    g = str(Genotype.parse(DARTS_V2))
+    run = tmp_path / "train"
+    Trainer(make_train_config(g, "darts", "smoke"), run, progress=False).run()
+    spec = spec_from_run(run)
+    assert spec.metadata["weights"] == "trained" and spec.note is None
+    state = read_checkpoint(run / "checkpoint.pt", "e2nas-train-checkpoint")["net"]
+    own = {k: v for k, v in spec.net.state_dict().items()}
+    assert all(torch.equal(own[k], state[k]) for k in own)  # weights and BN statistics, auxiliary head dropped
+    assert not any(k.startswith("auxiliary") for k in own)
+    x = real_images(spec, 8, start=CHECK_START)
+    path = export_model(spec, tmp_path / "t.pt2", "pt2")  # ONNX goes through the same network (tests above)
+    got, _ = _run_fresh(path, x, tmp_path)
+    ref = _logits(spec, x)
+    np.testing.assert_allclose(got, ref, atol=1e-4 * max(1.0, np.abs(ref).max()), rtol=0)
+    fresh = spec_from_run(run, weights="fresh")
+    assert fresh.metadata["weights"] == "fresh"
+    assert not np.allclose(_logits(fresh, x), _logits(spec, x), atol=1e-3)
+    res = runner.invoke(app, ["export", str(run), "--format", "pt2", "--check", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["path"] == str(run / "model.pt2") and out["check"]["ok"] and out["metadata"]["run"]["finished"]
+
+
+def test_cli_onnx_check(tmp_path):
+    res = runner.invoke(app, ["export", "2581", "--format", "onnx", "--out", str(tmp_path / "m.onnx"), "--check"])
+    assert res.exit_code == 0, res.output
+    assert "check ok" in res.stdout and "ONNX opset" in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["|nor_conv_9x9~0|"], "invalid nb201 architecture"),
+        (["2581", "--weights", "trained"], "--weights trained needs an `e2nas train` run directory"),
+        (["2581", "--format", "tflite"], "unknown --format 'tflite'"),
+        (["runs/does-not-exist"], "no such run directory"),
+        (["2581", "--batch", "0"], "--batch must be >= 1"),
+    ],
+)
+def test_bad_input_is_one_line(args, message):
+    res = runner.invoke(app, ["export", *args])
+    assert res.exit_code == 2, res.output
+    assert message in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_search_run_has_no_trained_weights_and_unwritable_out(tmp_path):
+    run = tmp_path / "search"
+    run.mkdir()
+    (run / "results.json").write_text(json.dumps({"space": "nb201", "final": {"cell": "2581"}}))
+    res = runner.invoke(app, ["export", str(run), "--weights", "trained"])
+    assert res.exit_code == 2 and "has no trained weights" in res.output
+    assert "e2nas train --from" in res.output and len(res.output.strip().splitlines()) == 1
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    res = runner.invoke(
+        app, ["export", "2581", "--format", "pt2", "--calibrate-bn", "0", "--out", str(blocker / "m.pt2")]
+    )
+    assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1, res.output
+    assert str(blocker) in res.output
+    res = runner.invoke(
+        app, ["export", str(run), "--format", "pt2", "--calibrate-bn", "0", "--out", str(tmp_path / "m.pt2")]
+    )
+    assert res.exit_code == 0, res.output
+    assert "note: exporting fresh (untrained) weights" in res.output
