@@ -98,3 +98,15 @@ def test_resume_with_another_init_or_recipe_is_refused(pretrained, tmp_path):
     assert r.exit_code == 2 and "does not match the run being resumed (it started from fresh weights)" in r.output
     r = CliRunner().invoke(app, ["pretrain", "--resume", "--out", str(out), "--epochs", "5"])
     assert r.exit_code == 2 and "--epochs 5 does not match the pretraining being resumed (2)" in r.output
+
+
+def test_rank_takes_a_pretrained_supernet_file(pretrained):
+    out, record = pretrained
+    args = ["rank", str(out / "supernet.pt"), "--cells", "10", "--images", "64", "--bn", "batch", "--seed", "0"]
+    r = CliRunner().invoke(app, [*args, "--yardsticks", "params", "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["kendall_tau"] == pytest.approx(record["ranking"]["samples"][0]["kendall_tau"])
+    assert d["params_tau"] == pytest.approx(record["ranking"]["samples"][0]["params_tau"])
+    r = CliRunner().invoke(app, [*args, "--epoch", "1"])
+    assert r.exit_code == 2 and "drop --epoch" in r.output
