@@ -16,7 +16,9 @@ def pretrain(
     epochs: int = typer.Option(None, "--epochs", help="epochs over the search-train images [default: the recipe's]"),
     lr: float = typer.Option(None, "--lr", help="weight learning rate [default: the recipe's, 0.05]"),
     schedule: str = typer.Option(None, "--schedule", help="lr schedule: constant | cosine | plateau"),
-    sampler: str = typer.Option(None, "--sampler", help="cells trained: uniform | connected | iso | fair"),
+    sampler: str = typer.Option(
+        None, "--sampler", help="cells trained: fair | uniform | connected | iso [default: the recipe's, fair]"
+    ),
     train_size: int = typer.Option(None, "--train-size", help="search-train images [default: 25000, all]"),
     snapshot_every: int = typer.Option(None, "--snapshot-every", help="also keep the supernet every E epochs"),
     samples: str = typer.Option("0,1,2", "--samples", help="cell-sample seeds the final supernet is ranked on"),
@@ -43,8 +45,8 @@ def pretrain(
         "lr_schedule": schedule,
         "train_size": train_size,
         "snapshot_every": snapshot_every,
-        "sampler": None if sampler == "fair" else sampler,
-        "fair": True if sampler == "fair" else None,
+        "sampler": None if sampler in (None, "fair") else sampler,
+        "fair": None if sampler is None else sampler == "fair",
     }
     given = {k: v for k, v in given.items() if v is not None}
     stored = read_recipe(out) if resume else None

@@ -31,12 +31,12 @@ class PretrainRecipe:
 
     preset: str = "cpu"  # supernet (C, N), data and batch size come from this search preset
     seed: int = 0
-    epochs: int = 64
+    epochs: int = 48
     lr: float = 0.05
     lr_schedule: str = "constant"  # cosine | constant | plateau
     lr_min: float = 0.001  # cosine's end and plateau's floor
     sampler: str = "uniform"  # uniform | connected | iso (RandomNAS sampler); fair: strictly fair sampling
-    fair: bool = False
+    fair: bool = True
     train_size: int | None = 25_000
     snapshot_every: int | None = None
     overrides: dict[str, Any] = field(default_factory=dict)  # any other SearchConfig field
@@ -122,9 +122,13 @@ def export_supernet(
     progress: bool = True,
     cells: int = 100,
     images: int | None = None,
+    rankings: list[dict[str, Any]] | None = None,
+    out_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """Write ``run_dir/supernet.pt`` (the final supernet, or the snapshot of ``epoch``) and its record
-    ``supernet.json``: recipe, config, data, code, and its ranking on ``samples`` beside the params τ."""
+    """Write ``supernet.pt`` (the final supernet of ``run_dir``, or its snapshot of ``epoch``) and its record
+    ``supernet.json`` into ``out_dir`` (default ``run_dir``): recipe, config, data, code, and its ranking on
+    ``samples`` beside the params τ. ``rankings``: the study's records of this very supernet (same cells, images
+    and BN mode), used instead of ranking it again."""
     import tempfile
 
     from e2nas.engine.load import load_supernet
@@ -132,13 +136,18 @@ def export_supernet(
     from e2nas.provenance import code_version
 
     net, cfg = load_supernet(run_dir, epoch)
-    weights = run_dir / WEIGHTS_FILE
+    dest = out_dir or run_dir
+    dest.mkdir(parents=True, exist_ok=True)
+    weights = dest / WEIGHTS_FILE
     write_weights(weights, net)
-    with tempfile.TemporaryDirectory() as tmp:  # rank the exact file just written
-        cand = Candidate(run_dir, epoch or cfg.epochs, file=weights)
-        recs = rank_candidates(
-            [cand], Path(tmp) / "r.jsonl", samples, (bn,), cells=cells, images=images, progress=progress
-        )
+    if rankings is not None:
+        recs = sorted(rankings, key=lambda r: r["sample_seed"])
+    else:
+        with tempfile.TemporaryDirectory() as tmp:  # rank the exact file just written
+            cand = Candidate(run_dir, epoch or cfg.epochs, file=weights)
+            recs = rank_candidates(
+                [cand], Path(tmp) / "r.jsonl", samples, (bn,), cells=cells, images=images, progress=progress
+            )
     ranking = summarise_rankings(recs)
     steps = (epoch if epoch is not None else cfg.epochs) * _steps(cfg)
     record = {
@@ -160,7 +169,7 @@ def export_supernet(
         "bytes": weights.stat().st_size,
         **code_version(),
     }
-    atomic_write_json(run_dir / RECORD_FILE, record)
+    atomic_write_json(dest / RECORD_FILE, record)
     return record
 
 
