@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 import torch
 from typer.testing import CliRunner
@@ -110,3 +111,19 @@ def test_rank_takes_a_pretrained_supernet_file(pretrained):
     assert d["params_tau"] == pytest.approx(record["ranking"]["samples"][0]["params_tau"])
     r = CliRunner().invoke(app, [*args, "--epoch", "1"])
     assert r.exit_code == 2 and "drop --epoch" in r.output
+
+
+def test_the_default_preset_starts_from_the_shipped_supernet_which_ranks_and_fits():
+    """`e2nas search` with no arguments: cpu-pretrained, from the shipped supernet; the file is weights only, its
+    record fits the preset's supernet, and it ranks as its record says (sample 0, 100 cells, 2,000 images)."""
+    from e2nas.engine import DEFAULT_PRESET
+    from e2nas.engine.init_weights import resolve, shipped_path
+
+    cfg = make_config()
+    assert DEFAULT_PRESET == "cpu-pretrained" and cfg.init_supernet == "shipped" and cfg.eval_bn == "batch"
+    assert shipped_path().stat().st_size < 2_000_000
+    weights, info, _ = resolve("shipped")
+    assert (info["space"], info["C"], info["N"], info["num_classes"]) == ("nb201", cfg.C, cfg.N, 10)
+    assert info["kendall_tau"] == pytest.approx(np.mean([s["kendall_tau"] for s in info["ranking"]["samples"]]))
+    assert len(info["ranking"]["samples"]) == 3 and info["ranking"]["bn"] == "batch"
+    assert make_config("cpu").init_supernet is None  # the from-scratch protocol keeps its name

@@ -35,7 +35,7 @@ def search(
         None, "--method", "-m", help=f"search method (see `e2nas methods`) [default: {DEFAULT_METHOD}]"
     ),
     preset: str = typer.Option(
-        None, "--preset", "-p", help=f"paper | cpu | cpu-small | smoke [default: {DEFAULT_PRESET}]"
+        None, "--preset", "-p", help=f"paper | cpu-pretrained | cpu | cpu-small | smoke [default: {DEFAULT_PRESET}]"
     ),
     space: str = typer.Option(None, "--space", help="search space (see `e2nas methods`) [default: nb201]"),
     dataset: str = typer.Option(

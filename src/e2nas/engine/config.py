@@ -15,7 +15,7 @@ from typing import Any
 #: method used when none is given (``e2nas search`` without ``--method``)
 DEFAULT_METHOD = "e2nas"
 #: preset used when none is given
-DEFAULT_PRESET = "cpu"
+DEFAULT_PRESET = "cpu-pretrained"
 #: search space used when none is given
 DEFAULT_SPACE = "nb201"
 #: config fields that may differ between a run and its resumption (they do not change the result on CPU)

@@ -162,7 +162,8 @@ def export_supernet(
         "epoch": epoch if epoch is not None else cfg.epochs,
         "steps": steps,
         "recipe": recipe,
-        "config": cfg.to_dict(),
+        # the training run's config, scored as the record's ranking was (what `e2nas rank` defaults to)
+        "config": {**cfg.to_dict(), "eval_bn": bn},
         "kendall_tau": ranking["kendall_tau"],
         "params_tau": ranking["params_tau"],
         "ranking": ranking,
