@@ -32,6 +32,8 @@ def test_summarise_means_over_samples_and_renders(tmp_path):
     text = "\n".join(markdown(rows))
     assert "| iso sampling, seed 0 | 25,024 | batch | +0.400 (+0.500, +0.400, +0.300) | +0.550 | -0.150 |" in text
     assert "| iso sampling, seed 0 | 16 | 6,256 | batch | +0.200 | +0.600 | -0.400 |" in text
+    assert "| iso sampling, seed 0 | 64 | 25,024 | batch | +0.500 | +0.600 | -0.100 |" in text  # sample 0 of a@64
+    assert len(rows) == 3
     assert plot(rows, tmp_path / "f.png").stat().st_size > 0
     assert recipe_label("random-candidates=0-fair=true_cpu_x_s3") == "strictly fair, seed 3"
     assert recipe_label("random-candidates=0_cpu_x_s1") == "uniform, seed 1"

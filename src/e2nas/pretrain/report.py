@@ -23,11 +23,15 @@ def recipe_label(run: str) -> str:
 
 def summarise(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per (supernet, BN mode): mean and per-sample τ, ρ, top-10 %, params τ and τ − params τ."""
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[tuple[str, str, bool], list[dict[str, Any]]] = defaultdict(list)
     for r in records:
-        groups[(r["supernet"], r["bn"])].append(r)
+        groups[(r["supernet"], r["bn"], False)].append(r)
+        if r["sample_seed"] == 0:  # every supernet also as a sample-0 row: the curves compare on one sample
+            groups[(r["supernet"], r["bn"], True)].append(r)
     rows = []
-    for (sup, bn), recs in groups.items():
+    for (sup, bn, first), recs in groups.items():
+        if not first and [r["sample_seed"] for r in recs] == [0]:
+            continue  # the sample-0 row already says it
         recs = sorted(recs, key=lambda r: r["sample_seed"])
         tau = np.array([r["kendall_tau"] for r in recs])
         ptau = np.array([r["params_tau"] for r in recs])
