@@ -46,7 +46,8 @@ def main() -> None:
         have = {r["index"]: r for r in read_records(a.out) if r.get("setup") == setup.key()}
         records = [have[c.index] for c in cells if c.index in have]
     else:
-        records = run_cells([cells[i] for i in order], setup, a.out)
+        done = {r["index"]: r for r in run_cells([cells[i] for i in order], setup, a.out)}
+        records = [done[c.index] for c in cells if c.index in done]  # strata order, as --summary-only reads them
     summary = summarise(records, a.sample_seed)
     summary["cells_planned"] = len(cells)
     summary["command"] = (

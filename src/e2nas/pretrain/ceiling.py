@@ -171,6 +171,8 @@ def run_cells(cells: Sequence[Cell], setup: CeilingSetup, out: Path, progress: b
 def summarise(records: Sequence[dict[str, Any]], sample_seed: int, bootstrap: int = 1000) -> dict[str, Any]:
     """Kendall τ / Spearman ρ / top-10 % of standalone valid accuracy against NB201 ``cifar10_valid`` (with
     bootstrap intervals), the table yardsticks' on the same cells, standalone τ − params τ (paired), and cost."""
+    from scipy.stats import kendalltau
+
     from e2nas.ranking import rank_scores
     from e2nas.ranking.yardsticks import yardstick_scores
 
@@ -191,6 +193,8 @@ def summarise(records: Sequence[dict[str, Any]], sample_seed: int, bootstrap: in
         yardsticks=ys,
     )
     s = ranking.summary()
+    acc = [r["valid_acc"] for r in records]
+    agreement = {name: kendalltau(acc, ys[name][0]).statistic for name in SUMMARY_YARDSTICKS}
     return {
         "kendall_tau": s["kendall_tau"],
         "spearman": s["spearman"],
@@ -202,6 +206,8 @@ def summarise(records: Sequence[dict[str, Any]], sample_seed: int, bootstrap: in
         },
         "vs_params": s["vs_params"],
         "tau_conv_ops": s["tau_conv_ops"],
+        # Kendall τ between standalone accuracy and each yardstick: how much of the standalone ranking is size
+        "agreement": {k: float(v) for k, v in agreement.items()},
         "cells": len(records),
         "sample_seed": sample_seed,
         "mean_valid_acc": s["mean_inherited_acc"],
