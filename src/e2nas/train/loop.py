@@ -45,6 +45,12 @@ FORMAT = "e2nas-train-checkpoint"
 CHECKPOINT, LOG, RESULTS, CONFIG = "checkpoint.pt", "log.jsonl", "results.json", "config.json"
 
 
+def cosine_lr(lr: float, lr_min: float, t: float, epochs: float) -> float:
+    """The learning rate at ``t`` epochs (fractional) of a cosine schedule from ``lr`` to ``lr_min`` over ``epochs``,
+    set every step as NB201 trains."""
+    return lr_min + 0.5 * (lr - lr_min) * (1.0 + math.cos(math.pi * t / epochs))
+
+
 class TrainError(RuntimeError):
     """Training itself failed (the loss became NaN); the message says where and what to try."""
 
@@ -88,8 +94,7 @@ class Trainer:
         self.criterion = nn.CrossEntropyLoss()
 
     def _lr(self, t: float) -> float:
-        c = self.config
-        return c.lr_min + 0.5 * (c.lr - c.lr_min) * (1.0 + math.cos(math.pi * t / c.epochs))
+        return cosine_lr(self.config.lr, self.config.lr_min, t, self.config.epochs)
 
     def _parameters(self) -> dict[str, int]:
         total = sum(p.numel() for p in self.net.parameters())
