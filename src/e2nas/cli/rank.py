@@ -51,6 +51,7 @@ def rank(
 
     from e2nas.data import DataMissingError, DeviceLoader, has_ground_truth, search_split
     from e2nas.engine import CheckpointError, load_supernet
+    from e2nas.engine.init_weights import is_pretrained, load_pretrained
     from e2nas.ranking import RankError, format_ranking, rank_supernet
     from e2nas.ranking.proxies import ProxyError
     from e2nas.ranking.yardsticks import parse_yardsticks
@@ -66,7 +67,12 @@ def rank(
             fail(f"--threads must be >= 1, got {threads}")
         torch.set_num_threads(threads)
     try:
-        net, cfg = load_supernet(run_dir, epoch, device)
+        if is_pretrained(run_dir):
+            if epoch is not None:
+                fail(f"{run_dir} is one supernet, not a run with kept epochs; drop --epoch")
+            net, cfg = load_pretrained(run_dir, device)
+        else:
+            net, cfg = load_supernet(run_dir, epoch, device)
         if cfg.space != "nb201":
             fail(f"{run_dir} searched the {cfg.space} space, which has no ground truth to rank against (NB201 only)")
         k = cfg.rank_cells if cells is None and cfg.rank_cells else (cells if cells is not None else 100)

@@ -18,6 +18,7 @@ import torch
 
 from e2nas.engine.checkpoint import CheckpointError, read_checkpoint
 from e2nas.engine.config import SearchConfig
+from e2nas.engine.load import CHECKPOINT, read_run_config, read_snapshot
 
 #: the name of the shipped supernet as ``init_supernet`` / ``e2nas rank`` take it
 SHIPPED = "shipped"
@@ -53,15 +54,35 @@ def read_record(weights: Path) -> dict[str, Any] | None:
 
 
 def _read_weights(path: Path) -> dict[str, torch.Tensor]:
-    from e2nas.engine.load import read_snapshot
-
     return read_snapshot(path)
+
+
+def is_pretrained(source: str | Path) -> bool:
+    """Whether ``source`` names one pretrained supernet (``shipped`` or a file) rather than a run directory."""
+    return str(source) == SHIPPED or Path(source).is_file()
+
+
+def load_pretrained(source: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, SearchConfig]:
+    """A pretrained supernet (``shipped`` or a ``supernet.pt`` with its record) and the config its record holds
+    (how it was trained and scored), ready for evaluation on ``device``."""
+    from e2nas.spaces import get_space
+
+    weights, info, what = resolve(str(source))
+    if "config" not in info:
+        raise CheckpointError(
+            f"{what} has no record (supernet.json) saying how it was trained; pass the run directory it came from"
+        )
+    cfg = SearchConfig.from_dict(info["config"])
+    net = get_space(cfg.space).supernet(cfg.C, cfg.N, int(info["num_classes"]), cfg.track_running_stats)
+    try:
+        net.load_state_dict(weights)
+    except RuntimeError as err:
+        raise CheckpointError(f"{what} does not fit its record's supernet ({str(err).splitlines()[0]})") from None
+    return net.to(device), cfg
 
 
 def resolve(source: str) -> tuple[dict[str, torch.Tensor], dict[str, Any], str]:
     """(weights, what they were trained as — space/C/N/num_classes and more where known —, a description)."""
-    from e2nas.engine.load import CHECKPOINT, read_run_config
-
     path = shipped_path() if source == SHIPPED else Path(source)
     if source == SHIPPED and not path.is_file():
         raise CheckpointError("this installation ships no pretrained supernet; pass a file or run directory")

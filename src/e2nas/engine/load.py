@@ -57,25 +57,8 @@ def load_supernet(
     run_dir: str | Path, epoch: int | None = None, device: str | torch.device = "cpu"
 ) -> tuple[torch.nn.Module, SearchConfig]:
     """The supernet of the search in ``run_dir`` with its trained weights (final checkpoint, or the snapshot of
-    ``epoch`` when the run kept one), in eval-ready form on ``device``, and the run's config. ``run_dir`` may
-    also be ``shipped`` or a pretrained ``supernet.pt`` whose record (``supernet.json``) holds its config."""
-    from e2nas.engine.init_weights import SHIPPED, resolve
-
-    if str(run_dir) == SHIPPED or Path(run_dir).is_file():
-        if epoch is not None:
-            raise CheckpointError(f"{run_dir} is one supernet, not a run with kept epochs; drop --epoch")
-        weights, info, what = resolve(str(run_dir))
-        if "config" not in info:
-            raise CheckpointError(
-                f"{what} has no record (supernet.json) saying how it was trained; pass the run directory it came from"
-            )
-        cfg = SearchConfig.from_dict(info["config"])
-        net = get_space(cfg.space).supernet(cfg.C, cfg.N, int(info["num_classes"]), cfg.track_running_stats)
-        try:
-            net.load_state_dict(weights)
-        except RuntimeError as err:
-            raise CheckpointError(f"{what} does not fit its record's supernet ({str(err).splitlines()[0]})") from None
-        return net.to(device), cfg
+    ``epoch`` when the run kept one), in eval-ready form on ``device``, and the run's config. (A pretrained
+    ``supernet.pt`` or the shipped one: :func:`e2nas.engine.init_weights.load_pretrained`.)"""
     d = Path(run_dir)
     cfg = read_run_config(d)
     if epoch is None:

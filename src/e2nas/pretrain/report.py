@@ -65,7 +65,7 @@ def markdown(rows: Sequence[dict[str, Any]], note: str = "") -> list[str]:
     multi = [r for r in rows if len(r["samples"]) >= 3]
     if multi:
         out += [
-            "### Ranked on three cell samples (mean; per-sample τ in brackets)",
+            "### Ranked on three or more cell samples (mean; per-sample τ in brackets, sample order 0, 1, 2, 3)",
             "",
             "| recipe | steps | BN | τ | params τ | τ − params τ | ρ | top-10 % | mean inherited acc. |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
