@@ -2,7 +2,7 @@
 edges (of NB201's 6) and the cell's C10-valid ground truth; grouped by method (E²NAS by variant). Sparse cells
 (many `none`, few convolutions) are what an under-trained supernet rates too high.
 
-    python scripts/final_cell_ops.py docs/results/cpu/runs/table1 [--markdown]
+    python scripts/final_cell_ops.py results/cpu/runs/table1 [--markdown]
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ for each named contrast, the per-seed values of both sides, the difference of me
 p-value (n >= 2 per side; paired where both sides are the same runs) and each side's supernet τ. A difference
 smaller than the seed spread is not a finding, whatever its sign.
 
-    python scripts/paper_cpu_contrasts.py docs/results/cpu/runs [--markdown] [--json]
+    python scripts/paper_cpu_contrasts.py results/cpu/runs [--markdown] [--json]
 
 Values are NB201 ground truth (%) of the final cell: C10 valid for Table 1 and Fig. 1(a), C10 test (v1_0) for
 Table 2, as in the paper's layouts; "best" rows use the best cell seen during the search.

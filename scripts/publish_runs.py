@@ -1,7 +1,7 @@
 """Copy the records of finished runs (no checkpoints or snapshots) from a runs tree into docs/results, so reports
 regenerate from committed files and a sweep pointed at the copy skips them.
 
-    python scripts/publish_runs.py runs/ranking docs/results/ranking/runs
+    python scripts/publish_runs.py runs/ranking results/ranking/runs
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from scipy import stats
 
 ROOT = Path(__file__).parents[2]
 SCRIPT = ROOT / "scripts" / "paper_cpu_contrasts.py"
-RUNS = ROOT / "docs" / "results" / "cpu" / "runs"
+RUNS = ROOT / "results" / "cpu" / "runs"
 
 
 def _module():

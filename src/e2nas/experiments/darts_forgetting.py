@@ -95,12 +95,15 @@ def curves(out: Path) -> dict[str, dict[str, Any]]:
     return result
 
 
-def write_report(out: Path) -> tuple[Path, Path]:
+def write_report(out: Path, dest: Path | None = None) -> tuple[Path, Path]:
     """``fig1b_darts.png`` (left: accuracy of the epoch-1 architecture; right: mean over tracked ones) and
-    ``table.md`` with the numbers behind it."""
+    ``table.md`` with the numbers behind it, from the runs under ``out``, written to ``dest`` (default ``out``:
+    run records and the report they make may live apart, e.g. results/ and docs/results/)."""
     from e2nas.experiments.mpl import pyplot
 
     data = curves(out)
+    out = out if dest is None else dest
+    out.mkdir(parents=True, exist_ok=True)
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for name, c in data.items():
@@ -142,10 +145,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--report-to", type=Path, default=None, help="where the figure and table go (default: --out)")
     a = ap.parse_args(argv)
     if not a.report_only:
         run(a.out, tuple(int(s) for s in a.seeds.split(",")), a.preset, a.epochs, a.steps)
-    for p in write_report(a.out):
+    for p in write_report(a.out, a.report_to):
         print(p)
 
 
