@@ -127,6 +127,7 @@ def test_local_sweep_2x2_then_rerun_skips(tmp_path, gt):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray")
 def test_ray_sweep_2x2(tmp_path, monkeypatch):
     # one Ray worker process: it imports torch once and runs the 4 runs in turn; ray.init takes ~8 s here
     pytest.importorskip("ray")

@@ -90,7 +90,13 @@ def nb201_spec():
 @pytest.mark.parametrize("fmt", ["onnx", "pt2"])
 def test_nb201_cell_runs_without_e2nas_and_equals_the_network(tmp_path, fmt, nb201_spec):
     spec = nb201_spec
-    path = export_model(spec, tmp_path / f"m.{fmt}", fmt)
+    if fmt == "onnx":  # through the CLI with --check (same seed and BN images as nb201_spec: the same network)
+        path = tmp_path / "m.onnx"
+        res = runner.invoke(app, ["export", "1462", "--format", "onnx", "--out", str(path), "--check"])
+        assert res.exit_code == 0, res.output
+        assert "check ok" in res.stdout and "ONNX opset" in res.stdout
+    else:
+        path = export_model(spec, tmp_path / f"m.{fmt}", fmt)
     x = real_images(spec, 8, start=CHECK_START)
     ref = _logits(spec, x)
     assert ref.std(axis=0).max() > 1e-3  # the logits depend on the image: the comparison means something
@@ -133,24 +139,17 @@ def test_trained_run_keeps_its_weights(tmp_path):
     own = {k: v for k, v in spec.net.state_dict().items()}
     assert all(torch.equal(own[k], state[k]) for k in own)  # weights and BN statistics, auxiliary head dropped
     assert not any(k.startswith("auxiliary") for k in own)
-    x = real_images(spec, 8, start=CHECK_START)
-    path = export_model(spec, tmp_path / "t.pt2", "pt2")  # ONNX goes through the same network (tests above)
-    got, _ = _run_fresh(path, x, tmp_path)
-    ref = _logits(spec, x)
-    np.testing.assert_allclose(got, ref, atol=1e-4 * max(1.0, np.abs(ref).max()), rtol=0)
-    fresh = spec_from_run(run, weights="fresh")
-    assert fresh.metadata["weights"] == "fresh"
-    assert not np.allclose(_logits(fresh, x), _logits(spec, x), atol=1e-3)
     res = runner.invoke(app, ["export", str(run), "--format", "pt2", "--check", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["path"] == str(run / "model.pt2") and out["check"]["ok"] and out["metadata"]["run"]["finished"]
-
-
-def test_cli_onnx_check(tmp_path):
-    res = runner.invoke(app, ["export", "2581", "--format", "onnx", "--out", str(tmp_path / "m.onnx"), "--check"])
-    assert res.exit_code == 0, res.output
-    assert "check ok" in res.stdout and "ONNX opset" in res.stdout
+    x = real_images(spec, 8, start=CHECK_START)
+    got, _ = _run_fresh(run / "model.pt2", x, tmp_path)  # ONNX goes through the same network (tests above)
+    ref = _logits(spec, x)
+    np.testing.assert_allclose(got, ref, atol=1e-4 * max(1.0, np.abs(ref).max()), rtol=0)
+    fresh = spec_from_run(run, weights="fresh", calibrate=0)
+    assert fresh.metadata["weights"] == "fresh"
+    assert not np.allclose(_logits(fresh, x), _logits(spec, x), atol=1e-3)
 
 
 @pytest.mark.parametrize(
