@@ -133,7 +133,7 @@ def test_channels_last_gives_the_same_outputs():
 
 @pytest.mark.parametrize("bn", ["batch", "running"])
 def test_evaluate_cells_uses_the_asked_bn_statistics_and_leaves_the_supernet_as_it_was(bn):
-    from e2nas.supernet.evaluate import evaluate_cells
+    from e2nas.inherited import evaluate_cells
 
     torch.manual_seed(0)
     net = Supernet(C=4, N=1, num_classes=10)
@@ -152,7 +152,7 @@ def test_evaluate_cells_uses_the_asked_bn_statistics_and_leaves_the_supernet_as_
 
 
 def test_evaluate_cells_refuses_running_statistics_the_supernet_does_not_keep():
-    from e2nas.supernet.evaluate import evaluate_cells
+    from e2nas.inherited import evaluate_cells
 
     net = Supernet(C=4, N=1, track_running_stats=False)
     x, y = torch.randn(4, 3, 16, 16), torch.randint(0, 10, (4,))

@@ -77,7 +77,3 @@ class NB201Network(MacroNetwork):
         super().__init__(
             lambda c: DiscreteCell(self.cell, c, affine, track_running_stats), C=C, N=N, num_classes=num_classes
         )
-
-
-def count_parameters(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())

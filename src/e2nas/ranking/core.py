@@ -173,7 +173,7 @@ class Ranking:
     mean_inherited_acc: float
     eval_time_s: float
     per_cell: list[dict[str, Any]] = field(default_factory=list)
-    bn: str = "batch"  # BN statistics of the evaluation (e2nas.supernet.evaluate.BN_MODES)
+    bn: str = "batch"  # BN statistics of the evaluation (e2nas.inherited.BN_MODES)
     #: the same cells ranked by each yardstick: name -> {kendall_tau, spearman, top10_precision, intervals,
     #: seconds_per_cell, source} (empty in rankings written before issue 21)
     yardsticks: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -406,7 +406,7 @@ def rank_supernet(
     (:func:`e2nas.ranking.yardsticks.yardstick_scores`)."""
     import time
 
-    from e2nas.supernet.evaluate import bn_problem, evaluate_cells
+    from e2nas.inherited import bn_problem, evaluate_cells
 
     problem = bn_problem(supernet, bn)
     if problem:

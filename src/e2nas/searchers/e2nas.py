@@ -35,7 +35,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from e2nas.nn.device import to_device
+from e2nas.device import to_device
 from e2nas.novelty import Archive, GammaParseError, NoveltyConfig, NoveltyModel, cell_onehot, parse_gamma
 from e2nas.novelty.background import BackgroundTask
 from e2nas.searchers.base import Batch, SearchContext, Searcher, SearcherError, SearcherOptions

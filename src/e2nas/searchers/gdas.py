@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import torch
 import torch.nn.functional as F
 
-from e2nas.nn.device import to_device
+from e2nas.device import to_device
 from e2nas.searchers.base import Batch, SearchContext, SearcherOptions
 from e2nas.searchers.complement import SinglePathSearcher
 from e2nas.searchers.registry import register_searcher

@@ -6,6 +6,10 @@ without importing the cell class that uses it.
 
 from __future__ import annotations
 
+from e2nas.spaces.base import ArchParseError
+
+__all__ = ["EDGES", "NONE_OP", "NUM_CELLS", "NUM_EDGES", "NUM_NODES", "NUM_OPS", "OPS", "ArchParseError"]
+
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 NUM_OPS = len(OPS)
 #: index of the ``none`` op (an edge that carries nothing)
@@ -15,7 +19,3 @@ EDGES: tuple[tuple[int, int], ...] = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3
 NUM_EDGES = len(EDGES)
 NUM_NODES = 4
 NUM_CELLS = NUM_OPS**NUM_EDGES
-
-
-class ArchParseError(ValueError):
-    """A cell description (string, op list or index) that is not a valid NB201 cell."""

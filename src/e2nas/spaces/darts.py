@@ -176,7 +176,7 @@ def _edge_costs(C: int, N: int, side: int, num_classes: int) -> EdgeCosts:
     """Per (edge, op): the op's parameters and multiply-adds summed over the 20 cells that hold it, each
     counted by FlopCounterMode on the meta device at that cell's channels and resolution; the base is a
     reference genotype's network count minus its edges, so ``base + sum`` equals a full count (tested)."""
-    from e2nas.nn.cost import count_network
+    from e2nas.netcost import count_network
     from e2nas.nn.darts_ops import cell_layout, layers_for, make_darts_op
 
     params = torch.zeros(NUM_EDGES, NUM_OPS, dtype=torch.float64)

@@ -1,5 +1,5 @@
-"""Inherited-weight evaluation of cells on the supernet: the one measurement that candidate ranking, the Kendall
-monitor and ``e2nas rank`` share.
+"""Inherited-weight evaluation of architectures on a supernet of any space: the one measurement that candidate
+ranking, the Kendall monitor and ``e2nas rank`` share (it only calls :meth:`SupernetLike.forward_cell`).
 
 BN uses batch statistics (train mode) as in RSPS/SETN candidate ranking; running statistics and the training
 mode are restored afterwards, so an evaluation leaves no trace on the supernet. ``bn="running"`` evaluates with
@@ -18,8 +18,10 @@ from collections.abc import Iterable, Sequence
 import torch
 from torch import nn
 
-from e2nas.space.cell import Cell
-from e2nas.supernet.network import Supernet
+from e2nas.spaces.base import Arch as Cell
+
+#: a :class:`~e2nas.spaces.base.SupernetLike` module of any space (train/eval modes and buffers are nn.Module's)
+Supernet = nn.Module
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 

@@ -42,6 +42,11 @@ def count_module(module: nn.Module, input_shape: Sequence[int]) -> dict[str, Any
     }
 
 
+def count_parameters(module: nn.Module) -> int:
+    """Every parameter of ``module`` (trainable or not)."""
+    return sum(p.numel() for p in module.parameters())
+
+
 def count_network(build: Callable[[], nn.Module], input_shape: Sequence[int]) -> dict[str, Any]:
     """Build a network with ``build()`` on the meta device and count it (see :func:`count_module`)."""
     with torch.device("meta"):
