@@ -14,8 +14,8 @@ from typing import Any
 
 import torch
 
-from e2nas.space.cell import Cell
 from e2nas.spaces import get_space
+from e2nas.spaces.nb201 import Cell
 
 CELL_TAG = "__cell__"
 ARCH_TAG = "__arch__"

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from e2nas.nn.ops import ReLUConvBN
+from e2nas.spaces.nb201.ops import ReLUConvBN
 
 
 class StridedZero(nn.Module):

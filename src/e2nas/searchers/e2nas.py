@@ -191,7 +191,7 @@ class E2NAS(Searcher):
         docs/e2nas.md, "What we measured")."""
         if option is not None:
             return float(option)
-        from e2nas.benchmark.table import load_table
+        from e2nas.spaces.nb201 import load_table
 
         mu, _ = self.vae.encode_cells(np.asarray(load_table().ops, dtype=np.int64))
         return float(mu.norm(dim=1).max())

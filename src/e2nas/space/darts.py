@@ -20,7 +20,7 @@ from typing import ClassVar
 
 import torch
 
-from e2nas.space.layout import ArchParseError
+from e2nas.spaces.base import ArchParseError
 
 OPS: tuple[str, ...] = (
     "none",

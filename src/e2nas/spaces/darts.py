@@ -27,7 +27,7 @@ from e2nas.space.darts import (
     parse_cell,
     random_cell,
 )
-from e2nas.space.layout import ArchParseError
+from e2nas.spaces import ArchParseError
 from e2nas.spaces.base import ArchCost, EdgeCosts, SearchSpace
 from e2nas.spaces.registry import register_space
 from e2nas.supernet.darts import DartsSupernet

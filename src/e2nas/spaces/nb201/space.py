@@ -1,4 +1,4 @@
-"""NAS-Bench-201 as a plug-in: the six-edge cell of :mod:`e2nas.space`, its supernet, its discrete network
+"""NAS-Bench-201 as a plug-in: the six-edge cell of :mod:`e2nas.spaces.nb201.cell`, its supernet, its discrete network
 and the bundled benchmark table as ground truth (docs/reference/nb201.md)."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from e2nas.benchmark import GroundTruth
-from e2nas.nn import NB201Network
-from e2nas.space.cell import NONE_OP, NUM_EDGES, NUM_OPS, OPS, ArchParseError, Cell
-from e2nas.spaces.base import ArchCost, EdgeCosts, SearchSpace, SpaceError
+from e2nas.spaces.base import ArchCost, ArchParseError, EdgeCosts, SearchSpace, SpaceError
+from e2nas.spaces.nb201.cell import NONE_OP, NUM_EDGES, NUM_OPS, OPS, Cell
+from e2nas.spaces.nb201.ground_truth import GroundTruth
+from e2nas.spaces.nb201.network import NB201Network
+from e2nas.spaces.nb201.supernet import NB201Supernet
 from e2nas.spaces.registry import register_space
-from e2nas.supernet import Supernet
 
 #: NB201's retraining hyperparameters common to every train preset
 _NB201_RECIPE: dict[str, Any] = {
@@ -92,8 +92,8 @@ class NB201Space(SearchSpace):
     sampling_pools: ClassVar[tuple[str, ...]] = ("connected", "iso")
 
     def arch_pool(self, kind: str) -> list[Cell]:
-        from e2nas.space.cell import NUM_CELLS
-        from e2nas.space.iso import iso_key
+        from e2nas.spaces.nb201.cell import NUM_CELLS
+        from e2nas.spaces.nb201.iso import iso_key
 
         if kind not in self.sampling_pools:
             return super().arch_pool(kind)
@@ -114,8 +114,8 @@ class NB201Space(SearchSpace):
         """Per-edge argmax over all five ops, ``none`` included: how NB201 derives DARTS/GDAS cells."""
         return Cell(tuple(int(i) for i in weights.detach().argmax(dim=-1).tolist()))
 
-    def supernet(self, C: int, N: int, num_classes: int, track_running_stats: bool = True) -> Supernet:
-        return Supernet(C, N, num_classes, track_running_stats)
+    def supernet(self, C: int, N: int, num_classes: int, track_running_stats: bool = True) -> NB201Supernet:
+        return NB201Supernet(C, N, num_classes, track_running_stats)
 
     def network(self, arch: Any, C: int, N: int, num_classes: int, auxiliary: bool = False) -> nn.Module:
         if auxiliary:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from e2nas.nn.ops import ReLUConvBN
+from e2nas.spaces.nb201.ops import ReLUConvBN
 
 
 class ResNetBasicBlock(nn.Module):

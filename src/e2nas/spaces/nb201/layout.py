@@ -1,7 +1,7 @@
 """The NB201 cell's fixed layout: op names in index order, the edges of the 4-node DAG, and the parse error.
 
-Kept apart from :mod:`e2nas.space.cell` so that the index order (:mod:`e2nas.space.indexing`) can use them
-without importing the cell class that uses it.
+Kept apart from :mod:`e2nas.spaces.nb201.cell` so that the index order (:mod:`~e2nas.spaces.nb201.indexing`) can use
+them without importing the cell class that uses it.
 """
 
 from __future__ import annotations

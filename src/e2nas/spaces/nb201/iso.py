@@ -13,7 +13,7 @@ string, so the 6,466 classes are exactly the benchmark's grouping (tested over a
 
 from __future__ import annotations
 
-from e2nas.space.cell import NUM_NODES, OPS, Cell
+from e2nas.spaces.nb201.cell import NUM_NODES, OPS, Cell
 
 ZERO = "#"
 

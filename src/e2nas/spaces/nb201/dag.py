@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from e2nas.space.cell import NUM_OPS, Cell
+from e2nas.spaces.nb201.cell import NUM_OPS, Cell
 
 TYPE_START, TYPE_ADD, TYPE_END = NUM_OPS, NUM_OPS + 1, NUM_OPS + 2
 DAG_NUM_TYPES = NUM_OPS + 3

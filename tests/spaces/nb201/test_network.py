@@ -3,8 +3,8 @@ import random
 import pytest
 import torch
 
-from e2nas.nn import NB201Network, count_parameters
-from e2nas.space import NUM_OPS, Cell
+from e2nas.netcost import count_parameters
+from e2nas.spaces.nb201 import NUM_OPS, Cell, NB201Network
 
 
 def _sample_spanning_every_op(n: int = 60) -> list[int]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from e2nas.space.cell import NUM_CELLS, OPS, Cell
+from e2nas.spaces.nb201.cell import NUM_CELLS, OPS, Cell
 
 #: short names used in reports and on the CLI -> table columns
 METRIC_ALIASES: dict[str, str] = {

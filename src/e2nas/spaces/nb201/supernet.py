@@ -12,8 +12,8 @@ Forward modes (all take the same architecture for every cell, as GDAS/DARTS/RSPS
 * ``forward_mixture(x, W)`` -- DARTS: every edge is ``sum_o W[e, o] * op_o(x)`` (``none`` contributes zeros
   and is skipped; its weight still enters through the softmax that made ``W``).
 
-The blocks outside the cells come from :class:`e2nas.nn.MacroNetwork`, so ``discrete_network(cell)`` can copy
-exactly the weights a cell inherits into an :class:`e2nas.nn.NB201Network`.
+The blocks outside the cells come from :class:`~e2nas.spaces.nb201.network.NB201MacroNetwork`, so
+``discrete_network(cell)`` can copy exactly the weights a cell inherits into an :class:`NB201Network`.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 
-from e2nas.nn.network import MacroNetwork, NB201Network
-from e2nas.nn.ops import make_op
-from e2nas.space.cell import EDGES, NONE_OP, NUM_EDGES, NUM_NODES, NUM_OPS, OPS, Cell
+from e2nas.spaces.nb201.cell import EDGES, NONE_OP, NUM_EDGES, NUM_NODES, NUM_OPS, OPS, Cell
+from e2nas.spaces.nb201.network import NB201MacroNetwork, NB201Network
+from e2nas.spaces.nb201.ops import make_op
 
 
-class SearchCell(nn.Module):
+class NB201SearchCell(nn.Module):
     """All five candidate ops on each of the six edges; ``edges[e][o]`` is op ``o`` of edge ``e``."""
 
     def __init__(self, C: int, affine: bool = False, track_running_stats: bool = True) -> None:
@@ -63,7 +63,7 @@ class SearchCell(nn.Module):
     def forward_st(
         self, x: torch.Tensor, ops: tuple[int, ...], weights: torch.Tensor, shifts: torch.Tensor
     ) -> torch.Tensor:
-        """``shifts[e]``: the sum of edge e's unchosen weights (see :meth:`Supernet.forward_st`)."""
+        """``shifts[e]``: the sum of edge e's unchosen weights (see :meth:`NB201Supernet.forward_st`)."""
 
         def edge_out(e: int, h: torch.Tensor) -> torch.Tensor | None:
             c = ops[e]
@@ -82,15 +82,15 @@ class SearchCell(nn.Module):
         return self._run(x, edge_out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - a mode is always chosen
-        raise RuntimeError("SearchCell needs a mode: use Supernet.forward_cell/forward_st/forward_mixture")
+        raise RuntimeError("NB201SearchCell needs a mode: use NB201Supernet.forward_cell/forward_st/forward_mixture")
 
 
-class Supernet(MacroNetwork):
+class NB201Supernet(NB201MacroNetwork):
     """NB201 weight-sharing supernet. Cell BNs are affine=False; ``track_running_stats`` is configurable."""
 
     def __init__(self, C: int = 16, N: int = 5, num_classes: int = 10, track_running_stats: bool = True) -> None:
         self.track_running_stats = track_running_stats
-        super().__init__(lambda c: SearchCell(c, False, track_running_stats), C=C, N=N, num_classes=num_classes)
+        super().__init__(lambda c: NB201SearchCell(c, False, track_running_stats), C=C, N=N, num_classes=num_classes)
 
     # -- forward modes ---------------------------------------------------------------------------
     def forward_cell(self, x: torch.Tensor, cell: Cell) -> torch.Tensor:
@@ -117,7 +117,7 @@ class Supernet(MacroNetwork):
 
     def forward(self, x: torch.Tensor, cell: Cell | None = None) -> torch.Tensor:
         if cell is None:
-            raise TypeError("Supernet.forward needs a cell; use forward_cell/forward_st/forward_mixture")
+            raise TypeError("NB201Supernet.forward needs a cell; use forward_cell/forward_st/forward_mixture")
         return self.forward_cell(x, cell)
 
     # -- weights of one cell ---------------------------------------------------------------------

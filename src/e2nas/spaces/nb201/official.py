@@ -2,7 +2,7 @@
 
 Reads NB201 ``.pth`` files through ``nas-bench-201`` (``nas_201_api.NASBench201API``) or NATS-Bench tss
 files through ``nats-bench`` (``nats_bench.create(path, 'tss')``) and answers the same questions as
-:class:`e2nas.benchmark.GroundTruth`. Always queries ``hp='200'``: both APIs default to the 12-epoch
+:class:`e2nas.spaces.nb201.GroundTruth`. Always queries ``hp='200'``: both APIs default to the 12-epoch
 schedule, a frequent source of wrong numbers.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from e2nas.benchmark.table import METRIC_ALIASES, SUMMARY_KEYS
-from e2nas.space.cell import Cell
+from e2nas.spaces.nb201.cell import Cell
+from e2nas.spaces.nb201.ground_truth import METRIC_ALIASES, SUMMARY_KEYS
 
 HP = "200"
 

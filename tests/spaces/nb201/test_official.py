@@ -6,7 +6,7 @@ API calls (dataset names, keys, hp='200', is_random=False) against values we kno
 
 import pytest
 
-from e2nas.benchmark.official import OfficialBenchmark
+from e2nas.spaces.nb201 import OfficialBenchmark
 
 
 class TableBackedAPI:

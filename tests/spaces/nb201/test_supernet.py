@@ -3,8 +3,7 @@ import random
 import pytest
 import torch
 
-from e2nas.space import NUM_OPS, Cell
-from e2nas.supernet import Supernet
+from e2nas.spaces.nb201 import NUM_OPS, Cell, NB201Supernet
 
 
 def _cells(n: int = 6) -> list[Cell]:
@@ -25,7 +24,7 @@ def _randomise_bn(net: torch.nn.Module) -> None:
 @pytest.mark.parametrize("train", [False, True])
 def test_single_path_equals_discrete_network(track, train):
     torch.manual_seed(0)
-    net = Supernet(C=4, N=1, track_running_stats=track)
+    net = NB201Supernet(C=4, N=1, track_running_stats=track)
     _randomise_bn(net)
     x = torch.randn(3, 3, 32, 32)
     for cell in _cells():
@@ -38,7 +37,7 @@ def test_single_path_equals_discrete_network(track, train):
 
 
 def test_discrete_network_takes_exactly_the_cells_weights():
-    net = Supernet(C=4, N=1)
+    net = NB201Supernet(C=4, N=1)
     cell = Cell.from_ops([3, 2, 1, 0, 4, 3])
     sub = net.discrete_network(cell)
     convs = sum(1 for o in cell.ops if o in (2, 3))
@@ -62,7 +61,7 @@ def _st_grads(net, cell, x, y):
 
 def test_straight_through_gradient_reaches_arch_params():
     torch.manual_seed(0)
-    net = Supernet(C=4, N=1)
+    net = NB201Supernet(C=4, N=1)
     cell = Cell.from_ops([3, 2, 1, 0, 3, 2])  # e3 none; every other edge reaches node 3
     x, y = torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 3])
     g_alpha, g_H, H = _st_grads(net, cell, x, y)
@@ -82,7 +81,7 @@ def test_straight_through_disconnected_cell_has_no_arch_gradient():
     # the cell outputs a constant 0 (plus 0-valued shifts); the ReLU after it has zero slope there, so no
     # entry of H gets a gradient: why E²NAS falls back to the mixture loss on such cells (dead_cell option)
     torch.manual_seed(0)
-    net = Supernet(C=4, N=1)
+    net = NB201Supernet(C=4, N=1)
     cell = Cell.parse("|none~0|+|nor_conv_3x3~0|none~1|+|none~0|skip_connect~1|none~2|")
     assert not cell.connected
     x, y = torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 3])
@@ -94,7 +93,7 @@ def test_straight_through_disconnected_cell_has_no_arch_gradient():
 
 def test_mixture_with_onehot_weights_equals_single_path():
     torch.manual_seed(0)
-    net = Supernet(C=4, N=1).eval()
+    net = NB201Supernet(C=4, N=1).eval()
     _randomise_bn(net)
     x = torch.randn(2, 3, 32, 32)
     for cell in _cells(3):
@@ -104,7 +103,7 @@ def test_mixture_with_onehot_weights_equals_single_path():
 
 
 def test_mixture_gradient_reaches_every_op():
-    net = Supernet(C=4, N=1)
+    net = NB201Supernet(C=4, N=1)
     alpha = torch.zeros(6, 5, requires_grad=True)
     out = net.forward_mixture(torch.randn(2, 3, 32, 32), torch.softmax(alpha, -1))
     out.square().sum().backward()
@@ -112,15 +111,15 @@ def test_mixture_gradient_reaches_every_op():
 
 
 def test_bad_weight_shape():
-    net = Supernet(C=4, N=1)
+    net = NB201Supernet(C=4, N=1)
     with pytest.raises(ValueError, match="shape"):
         net.forward_mixture(torch.randn(1, 3, 32, 32), torch.ones(5, 6))
 
 
 def test_channels_last_gives_the_same_outputs():
     torch.manual_seed(0)
-    net = Supernet(C=4, N=1)
-    net_cl = Supernet(C=4, N=1)
+    net = NB201Supernet(C=4, N=1)
+    net_cl = NB201Supernet(C=4, N=1)
     net_cl.load_state_dict(net.state_dict())
     net_cl = net_cl.to(memory_format=torch.channels_last)
     x = torch.randn(3, 3, 32, 32)
@@ -136,7 +135,7 @@ def test_evaluate_cells_uses_the_asked_bn_statistics_and_leaves_the_supernet_as_
     from e2nas.inherited import evaluate_cells
 
     torch.manual_seed(0)
-    net = Supernet(C=4, N=1, num_classes=10)
+    net = NB201Supernet(C=4, N=1, num_classes=10)
     _randomise_bn(net)
     net.eval()
     before = {k: v.clone() for k, v in net.state_dict().items()}
@@ -154,7 +153,7 @@ def test_evaluate_cells_uses_the_asked_bn_statistics_and_leaves_the_supernet_as_
 def test_evaluate_cells_refuses_running_statistics_the_supernet_does_not_keep():
     from e2nas.inherited import evaluate_cells
 
-    net = Supernet(C=4, N=1, track_running_stats=False)
+    net = NB201Supernet(C=4, N=1, track_running_stats=False)
     x, y = torch.randn(4, 3, 16, 16), torch.randint(0, 10, (4,))
     with pytest.raises(ValueError, match="track_running_stats"):
         evaluate_cells(net, _cells(1), [(x, y)], bn="running")

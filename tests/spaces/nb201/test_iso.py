@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from e2nas.space import Cell, all_cells, iso_key
+from e2nas.spaces.nb201 import Cell, all_cells, iso_key
 
 
 def test_iso_key_equals_table_string_for_every_cell(gt):

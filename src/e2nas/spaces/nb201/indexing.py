@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from e2nas.space.layout import NUM_CELLS, NUM_EDGES, NUM_OPS, OPS, ArchParseError
+from e2nas.spaces.base import ArchParseError
+from e2nas.spaces.nb201.layout import NUM_CELLS, NUM_EDGES, NUM_OPS, OPS
 
 
 def _bundled_file() -> Path:

@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from e2nas.benchmark import load_table
-from e2nas.nn import count_parameters
-from e2nas.space import ArchParseError, Cell
-from e2nas.space.indexing import index_table
-from e2nas.spaces import SpaceError, get_space, list_spaces
+from e2nas.netcost import count_parameters
+from e2nas.spaces import ArchParseError, SpaceError, get_space, list_spaces
+from e2nas.spaces.nb201 import Cell, load_table
+from e2nas.spaces.nb201.indexing import index_table
 
 
 def test_registry_names_the_spaces_and_refuses_unknown_ones():

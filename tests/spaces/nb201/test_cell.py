@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from e2nas.space import OPS, ArchParseError, Cell, all_cells
-from e2nas.space.cell import all_cells_product
+from e2nas.spaces import ArchParseError
+from e2nas.spaces.nb201 import OPS, Cell, all_cells
+from e2nas.spaces.nb201.cell import all_cells_product
 
 SEED0 = "|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from e2nas.space import (
+from e2nas.spaces.nb201 import (
     DAG_OP_VERTICES,
     DAG_PREDECESSORS,
     Cell,
@@ -9,7 +9,7 @@ from e2nas.space import (
     cells_to_dag_types,
     dag_to_cell,
 )
-from e2nas.space.dag import TYPE_ADD, TYPE_END, TYPE_START
+from e2nas.spaces.nb201.dag import TYPE_ADD, TYPE_END, TYPE_START
 
 
 def test_dag_layout_matches_spec():

@@ -12,17 +12,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from e2nas.space.indexing import index_table, index_to_ops, ops_to_index
-from e2nas.space.layout import (
-    EDGES,
-    NONE_OP,
-    NUM_CELLS,
-    NUM_EDGES,
-    NUM_NODES,
-    NUM_OPS,
-    OPS,
-    ArchParseError,
-)
+from e2nas.spaces.base import ArchParseError
+from e2nas.spaces.nb201.indexing import index_table, index_to_ops, ops_to_index
+from e2nas.spaces.nb201.layout import EDGES, NONE_OP, NUM_CELLS, NUM_EDGES, NUM_NODES, NUM_OPS, OPS
 
 __all__ = [
     "EDGES",

@@ -1,7 +1,6 @@
 import pytest
 
-from e2nas.benchmark import GroundTruth
-from e2nas.space import Cell
+from e2nas.spaces.nb201 import Cell, GroundTruth
 
 
 def test_paper_seed0_cell(gt):
@@ -49,7 +48,7 @@ def test_query_returns_every_column(gt):
 
 
 def test_missing_table_file_is_clear(tmp_path):
-    from e2nas.benchmark.table import load_table
+    from e2nas.spaces.nb201 import load_table
 
     with pytest.raises(FileNotFoundError, match="ground-truth table not found"):
         load_table(tmp_path / "nope.csv.gz")

@@ -1,4 +1,5 @@
-"""The NB201 macro skeleton, parameterised by how a cell is built.
+"""The discrete NB201 network: the cell with one fixed op per edge and the macro skeleton, parameterised by how a
+cell is built.
 
 stem Conv3x3+BN -> N cells (C) -> ResBlock -> N cells (2C) -> ResBlock -> N cells (4C) -> BN+ReLU -> GAP -> Linear.
 The supernet passes its own cell factory, so both networks share every block outside the cells.
@@ -11,11 +12,32 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from e2nas.nn.cell import DiscreteCell
-from e2nas.nn.resblock import ResNetBasicBlock
-from e2nas.space.cell import Cell
+from e2nas.spaces.nb201.cell import EDGES, NUM_NODES, OPS, Cell
+from e2nas.spaces.nb201.ops import make_op
+from e2nas.spaces.nb201.resblock import ResNetBasicBlock
 
 CellFactory = Callable[[int], nn.Module]
+
+
+class NB201DiscreteCell(nn.Module):
+    """node_i = sum_j op_{i<-j}(node_j); returns node 3. ``none`` edges are skipped (they add zeros)."""
+
+    def __init__(self, cell: Cell, C: int, affine: bool = True, track_running_stats: bool = True) -> None:
+        super().__init__()
+        self.cell = cell
+        self.edges = nn.ModuleList(make_op(OPS[o], C, affine, track_running_stats) for o in cell.ops)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        nodes = [x]
+        for node in range(1, NUM_NODES):
+            acc = None
+            for e, (dst, src) in enumerate(EDGES):
+                if dst != node or self.cell.ops[e] == 0:
+                    continue
+                y = self.edges[e](nodes[src])
+                acc = y if acc is None else acc + y
+            nodes.append(acc if acc is not None else torch.zeros_like(x))
+        return nodes[-1]
 
 
 def stage_channels(C: int, N: int) -> list[tuple[int, bool]]:
@@ -28,7 +50,7 @@ def stage_channels(C: int, N: int) -> list[tuple[int, bool]]:
     return layers
 
 
-class MacroNetwork(nn.Module):
+class NB201MacroNetwork(nn.Module):
     """Stem, three stages of cells joined by ResNet blocks, and the classifier head."""
 
     def __init__(self, cell_factory: CellFactory, C: int = 16, N: int = 5, num_classes: int = 10) -> None:
@@ -57,7 +79,7 @@ class MacroNetwork(nn.Module):
         return self.classifier(self.forward_features(x, lambda cell, h: cell(h)))
 
 
-class NB201Network(MacroNetwork):
+class NB201Network(NB201MacroNetwork):
     """The discrete network of one cell. Defaults are NB201's (affine BN everywhere).
 
     ``affine`` and ``track_running_stats`` apply to the BNs inside the cells only, so the network can also
@@ -75,5 +97,5 @@ class NB201Network(MacroNetwork):
     ) -> None:
         self.cell = Cell.parse(cell)
         super().__init__(
-            lambda c: DiscreteCell(self.cell, c, affine, track_running_stats), C=C, N=N, num_classes=num_classes
+            lambda c: NB201DiscreteCell(self.cell, c, affine, track_running_stats), C=C, N=N, num_classes=num_classes
         )
