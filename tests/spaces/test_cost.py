@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from e2nas.space.darts import Genotype
 from e2nas.spaces import ArchCost, SearchSpace, SpaceError, get_space
+from e2nas.spaces.darts import Genotype
 from e2nas.spaces.nb201 import NUM_CELLS, OPS, Cell
 
 #: output elements of one NB201 cell edge summed over the 15 cells of the C=16, N=5 network at 32x32

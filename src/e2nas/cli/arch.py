@@ -26,9 +26,8 @@ def arch(
 
 def _darts_arch(architecture: str, as_json: bool) -> None:
     """A DARTS genotype, its op counts and the parameters of its evaluation network (20 cells, C=36, CIFAR-10)."""
-    from e2nas.nn.darts_network import DartsNetwork
-    from e2nas.space.darts import Genotype
     from e2nas.spaces import ArchParseError
+    from e2nas.spaces.darts import DartsNetwork, Genotype
 
     try:
         genotype = Genotype.parse(architecture)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from e2nas.nn.darts_ops import cell_layout, layers_for, make_darts_op, preprocess
-from e2nas.space.darts import NUM_NODES, Genotype
+from e2nas.spaces.darts.genotype import NUM_NODES, Genotype
+from e2nas.spaces.darts.ops import cell_layout, layers_for, make_darts_op, preprocess
 
 STEM_MULTIPLIER = 3
 
@@ -22,7 +22,7 @@ def drop_path(x: torch.Tensor, drop_prob: float) -> torch.Tensor:
     return x.div(keep) * mask
 
 
-class EvalCell(nn.Module):
+class DartsEvalCell(nn.Module):
     """One genotype cell: node k = op(state a) + op(state b) of its two pairs; output = concat of ``concat``."""
 
     def __init__(self, genotype: Genotype, c_pp: int, c_p: int, C: int, reduction: bool, reduction_prev: bool) -> None:
@@ -51,7 +51,7 @@ class EvalCell(nn.Module):
         return torch.cat([states[i] for i in self.concat], dim=1)
 
 
-class AuxiliaryHead(nn.Module):
+class DartsAuxiliaryHead(nn.Module):
     """DARTS' CIFAR auxiliary classifier on the 8x8 features after the second reduction."""
 
     def __init__(self, C: int, num_classes: int) -> None:
@@ -94,13 +94,13 @@ class DartsNetwork(nn.Module):
         for i, reduction in enumerate(layout):
             if reduction:
                 c *= 2
-            cell = EvalCell(genotype, c_pp, c_p, c, reduction, reduction_prev)
+            cell = DartsEvalCell(genotype, c_pp, c_p, c, reduction, reduction_prev)
             cells.append(cell)
             reduction_prev = reduction
             c_pp, c_p = c_p, cell.multiplier * c
             if auxiliary and i == 2 * len(layout) // 3:
                 self.aux_after = i
-                self.auxiliary = AuxiliaryHead(c_p, num_classes)
+                self.auxiliary = DartsAuxiliaryHead(c_p, num_classes)
         self.cells = nn.ModuleList(cells)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_p, num_classes)

@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from e2nas.nn.darts_network import DartsNetwork
-from e2nas.space.darts import (
+from e2nas.spaces.base import ArchCost, ArchParseError, EdgeCosts, SearchSpace
+from e2nas.spaces.darts.genotype import (
     CELL_EDGES,
     EDGES_PER_CELL,
     NONE_OP,
@@ -27,10 +27,9 @@ from e2nas.space.darts import (
     parse_cell,
     random_cell,
 )
-from e2nas.spaces import ArchParseError
-from e2nas.spaces.base import ArchCost, EdgeCosts, SearchSpace
+from e2nas.spaces.darts.network import DartsNetwork
+from e2nas.spaces.darts.supernet import DartsSupernet
 from e2nas.spaces.registry import register_space
-from e2nas.supernet.darts import DartsSupernet
 
 #: DARTS' search hyperparameters (Liu et al. 2019; docs/reference/darts.md#search-setting) on top of every preset:
 #: plain momentum, wd 3e-4
@@ -177,7 +176,7 @@ def _edge_costs(C: int, N: int, side: int, num_classes: int) -> EdgeCosts:
     counted by FlopCounterMode on the meta device at that cell's channels and resolution; the base is a
     reference genotype's network count minus its edges, so ``base + sum`` equals a full count (tested)."""
     from e2nas.netcost import count_network
-    from e2nas.nn.darts_ops import cell_layout, layers_for, make_darts_op
+    from e2nas.spaces.darts.ops import cell_layout, layers_for, make_darts_op
 
     params = torch.zeros(NUM_EDGES, NUM_OPS, dtype=torch.float64)
     flops = torch.zeros(NUM_EDGES, NUM_OPS, dtype=torch.float64)

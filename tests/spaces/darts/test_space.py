@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from e2nas.engine.state_codec import decode_state, encode_state
-from e2nas.space.darts import DartsCell
 from e2nas.spaces import ArchParseError, get_space
+from e2nas.spaces.darts import DartsCell
 from e2nas.spaces.nb201 import Cell
 
 

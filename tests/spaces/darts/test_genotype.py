@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from e2nas.space.darts import (
+from e2nas.spaces import ArchParseError
+from e2nas.spaces.darts import (
     EDGES_PER_CELL,
     NONE_OP,
     NUM_EDGES,
@@ -17,7 +18,6 @@ from e2nas.space.darts import (
     edge_index,
     random_cell,
 )
-from e2nas.spaces import ArchParseError
 
 # DARTS-V2 as published (Liu et al. 2019, the genotype behind the paper's 2.76 % CIFAR-10 error)
 DARTS_V2 = (

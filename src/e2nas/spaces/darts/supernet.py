@@ -2,7 +2,7 @@
 stem Conv3x3(3 -> 3C) + BN, every edge holding all eight ops (BN affine=False, pools followed by a BN as in
 DARTS' mixed op). All normal cells share the normal half of the architecture, all reduction cells the other.
 
-The forward modes are the NB201 supernet's (:mod:`e2nas.supernet.network`) over 28 edges:
+The forward modes are the NB201 supernet's (:mod:`e2nas.spaces.nb201.supernet`) over 28 edges:
 ``forward_cell`` runs the chosen op of every edge (``none`` skipped), ``forward_st`` scales it by
 straight-through weights and adds the edge's other weights as scalars (AutoDL-Projects' GDAS cell),
 ``forward_mixture`` is the softmax-weighted sum of all ops. :meth:`DartsSupernet.discrete_network` builds the
@@ -17,8 +17,17 @@ from collections.abc import Callable, Iterator, Sequence
 import torch
 from torch import nn
 
-from e2nas.nn.darts_ops import cell_layout, layers_for, make_darts_op, preprocess
-from e2nas.space.darts import CELL_EDGES, EDGES_PER_CELL, NONE_OP, NUM_EDGES, NUM_NODES, NUM_OPS, OPS, DartsCell
+from e2nas.spaces.darts.genotype import (
+    CELL_EDGES,
+    EDGES_PER_CELL,
+    NONE_OP,
+    NUM_EDGES,
+    NUM_NODES,
+    NUM_OPS,
+    OPS,
+    DartsCell,
+)
+from e2nas.spaces.darts.ops import cell_layout, layers_for, make_darts_op, preprocess
 
 STEM_MULTIPLIER = 3
 EdgeOut = Callable[[int, torch.Tensor], "torch.Tensor | None"]
@@ -104,7 +113,7 @@ class DartsSearchCell(nn.Module):
 
 
 class DartsSupernet(nn.Module):
-    """The weight-sharing DARTS network over :class:`~e2nas.space.darts.DartsCell` architectures (28 edges)."""
+    """The weight-sharing DARTS network over :class:`~e2nas.spaces.darts.genotype.DartsCell` architectures (28 edges)."""
 
     def __init__(
         self,

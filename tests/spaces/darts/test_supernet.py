@@ -6,8 +6,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from e2nas.space.darts import NUM_EDGES, NUM_OPS, random_cell
-from e2nas.supernet.darts import DartsSupernet
+from e2nas.spaces.darts import NUM_EDGES, NUM_OPS, DartsSupernet, random_cell
 
 
 def _net(**kw) -> DartsSupernet:
@@ -56,7 +55,7 @@ def test_mixture_gradient_reaches_every_op_weight():
 def test_search_ops_have_darts_parameter_counts():
     """Depthwise k x k + pointwise C x C per separable block, no conv biases, BN without affine parameters
     (xautodl's search ops differ only by conv biases when affine=False; DARTS has none)."""
-    from e2nas.nn.darts_ops import make_darts_op
+    from e2nas.spaces.darts import make_darts_op
 
     C = 16
 

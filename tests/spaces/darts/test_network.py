@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from e2nas.nn.darts_network import DartsNetwork, drop_path
-from e2nas.space.darts import Genotype
+from e2nas.spaces.darts import DartsNetwork, Genotype, drop_path
 
 # Published genotypes (as AutoDL-Projects ships them, written in DARTS' flat format) and the parameter counts
 # of their CIFAR-10 evaluation network (C=36, 20 cells) in xautodl 1.0.0's NetworkCIFAR: (with aux, without).

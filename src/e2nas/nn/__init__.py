@@ -1,1 +1,0 @@
-"""DARTS network building blocks (moving to e2nas.spaces.darts)."""

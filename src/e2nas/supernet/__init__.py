@@ -1,1 +1,0 @@
-"""The DARTS supernet (moving to e2nas.spaces.darts)."""
