@@ -89,6 +89,7 @@ def test_no_import_circles():
     assert cycle is None, "import circle: " + " -> ".join(cycle or [])
 
 
+@pytest.mark.filterwarnings(r"ignore:e2nas\.\w+ is deprecated:DeprecationWarning")  # the shims (test_shims.py)
 @pytest.mark.parametrize("module", sorted(_modules()))
 def test_every_module_imports(module):
     importlib.import_module(module)

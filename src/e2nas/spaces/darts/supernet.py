@@ -113,7 +113,7 @@ class DartsSearchCell(nn.Module):
 
 
 class DartsSupernet(nn.Module):
-    """The weight-sharing DARTS network over :class:`~e2nas.spaces.darts.genotype.DartsCell` architectures (28 edges)."""
+    """The weight-sharing DARTS network over :class:`~e2nas.spaces.darts.DartsCell` architectures (28 edges)."""
 
     def __init__(
         self,

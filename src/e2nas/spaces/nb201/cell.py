@@ -42,6 +42,8 @@ class Cell:
     ops: tuple[int, ...]
     #: ops per edge (the search-space interface's ``Arch.num_ops``)
     num_ops: ClassVar[int] = NUM_OPS
+    #: the registry name of the space (how checkpoints name an architecture's space)
+    space_name: ClassVar[str] = "nb201"
 
     def __post_init__(self) -> None:
         ops = tuple(int(o) for o in self.ops)
