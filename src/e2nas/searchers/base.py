@@ -245,6 +245,9 @@ class Searcher:
     paper_overrides: ClassVar[dict[str, Any]] = {}
     #: search spaces the method works on (``e2nas methods`` lists them; others are refused with one line)
     spaces: ClassVar[tuple[str, ...]] = ("nb201",)
+    #: True: the method needs nothing but the SearchSpace interface, so it also runs on every other registered
+    #: space (a new space needs no searcher edits); ``spaces`` then names the built-in ones it is tested on
+    any_space: ClassVar[bool] = False
     #: attribute names saved by the default state_dict()/load_state_dict()
     state_attrs: ClassVar[tuple[str, ...]] = ()
 

@@ -36,6 +36,7 @@ class GDAS(SinglePathSearcher):
     cells_repeat = True  # the Gumbel argmax concentrates on few cells once tau is low (GDAS-A: one cell)
     sample: ClassVar[bool] = True
     spaces: ClassVar[tuple[str, ...]] = ("nb201", "darts")
+    any_space = True
     state_attrs: ClassVar[tuple[str, ...]] = SinglePathSearcher.state_attrs + ("alpha", "arch_optimizer", "tau")
 
     def setup(self, ctx: SearchContext) -> None:
