@@ -45,11 +45,11 @@ def run_scale(name: str, cells_k: int, seed: int, batch: int) -> dict:
     import numpy as np
     from scipy.stats import kendalltau, spearmanr
 
-    from e2nas.benchmark import GroundTruth
     from e2nas.data import DeviceLoader, search_split
     from e2nas.ranking import sample_cells
     from e2nas.ranking.proxies import finite, proxy_scores
     from e2nas.spaces import get_space
+    from e2nas.spaces.nb201 import GroundTruth
 
     sc = SCALES[name]
     space = get_space("nb201")

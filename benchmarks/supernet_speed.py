@@ -43,15 +43,14 @@ def _batch(batch: int, device: torch.device, seed: int) -> tuple[torch.Tensor, t
 def ours(method: str, pin: bool, args, device: torch.device, nhwc: bool | None = None) -> dict[str, Callable[[], None]]:
     from e2nas.engine import make_config
     from e2nas.searchers import SearchContext, create_searcher
-    from e2nas.space import Cell
     from e2nas.spaces import get_space
-    from e2nas.supernet import Supernet
+    from e2nas.spaces.nb201 import Cell, NB201Supernet
 
     torch.manual_seed(0)
     cfg = make_config("paper", method, C=args.C, N=args.N, batch_size=args.batch, track_running_stats=False)
     cfg.device, cfg.channels_last = device.type, nhwc
     fmt = torch.channels_last if cfg.use_channels_last() else torch.contiguous_format  # the engine's choice
-    net = Supernet(cfg.C, cfg.N, 10, track_running_stats=False).to(device).to(memory_format=fmt)
+    net = NB201Supernet(cfg.C, cfg.N, 10, track_running_stats=False).to(device).to(memory_format=fmt)
     opt = torch.optim.SGD(net.weights(), lr=cfg.lr, momentum=0.9, nesterov=True, weight_decay=cfg.weight_decay)
     searcher = create_searcher(method)
     gen = torch.Generator().manual_seed(0)
@@ -97,7 +96,7 @@ def xautodl_gdas(pin: bool, args, device: torch.device) -> dict[str, Callable[[]
         return None
     net, w_opt, a_opt = peer
     if pin:
-        from e2nas.space import Cell
+        from e2nas.spaces.nb201 import Cell
 
         with torch.no_grad():
             net.arch_parameters.copy_(100.0 * F.one_hot(torch.tensor(Cell.parse(PINNED).ops), 5).float())

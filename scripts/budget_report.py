@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from e2nas.benchmark import GroundTruth
+from e2nas.spaces.nb201 import GroundTruth
 
 COLUMNS = (("cifar10_valid", "C10 valid"), ("cifar100_test", "C100 test"), ("imagenet16_test", "IN16 test"))
 

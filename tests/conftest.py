@@ -7,7 +7,7 @@ import importlib
 import pytest
 import torch
 
-from e2nas.benchmark import GroundTruth
+from e2nas.spaces.nb201 import GroundTruth
 
 
 @pytest.fixture(scope="session")

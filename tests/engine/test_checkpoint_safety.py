@@ -17,7 +17,7 @@ from e2nas.engine.checkpoint import FORMAT, VERSION, load_checkpoint
 from e2nas.engine.state_codec import decode_state, encode_state
 from e2nas.safeio import atomic as atomic_mod
 from e2nas.searchers import list_searchers
-from e2nas.space.cell import Cell
+from e2nas.spaces.nb201 import Cell
 
 runner = CliRunner()
 

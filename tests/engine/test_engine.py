@@ -14,7 +14,7 @@ from e2nas.engine import (
     make_config,
 )
 from e2nas.searchers import Searcher, SearcherOptions, register_searcher
-from e2nas.space import Cell
+from e2nas.spaces.nb201 import Cell
 
 
 def _smoke(method="gdas", **kw):

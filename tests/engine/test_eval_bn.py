@@ -65,9 +65,9 @@ def test_recal_reestimates_bn_on_the_cells_path_and_leaves_no_trace():
     import torch
 
     from e2nas.data import DeviceLoader, search_split
-    from e2nas.space.cell import Cell
+    from e2nas.inherited import _recalibrate, evaluate_cells
     from e2nas.spaces import get_space
-    from e2nas.supernet.evaluate import _recalibrate, evaluate_cells
+    from e2nas.spaces.nb201 import Cell
 
     torch.manual_seed(0)
     net = get_space("nb201").supernet(4, 1, 10)

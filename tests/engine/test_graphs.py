@@ -18,7 +18,7 @@ from e2nas.cli.main import app
 from e2nas.engine import ConfigError, SearchEngine, make_config
 from e2nas.engine.graphs import StepGraphs, graphs_wanted
 from e2nas.searchers import get_searcher_class
-from e2nas.space import Cell
+from e2nas.spaces.nb201 import Cell
 
 
 def _replaying_capture(calls: list):

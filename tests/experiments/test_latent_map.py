@@ -7,7 +7,7 @@ import torch
 from e2nas.experiments import latent_map
 from e2nas.experiments.latent_map import pca_2d, plot_latent_map, trajectory
 from e2nas.experiments.report import find_runs, group_runs
-from e2nas.space.cell import NUM_OPS
+from e2nas.spaces.nb201 import NUM_OPS
 
 from .test_plots import assert_real_png, write_logged_run
 

@@ -4,8 +4,8 @@ import statistics
 
 import pytest
 
-from e2nas.benchmark import PAPER_COLUMNS
 from e2nas.experiments.report import PUBLISHED, ReportError, build_report, render, stats
+from e2nas.spaces.nb201 import PAPER_COLUMNS
 
 
 def write_run(root, name, gt, method, seed, final, best=None, epsilon=0.0, options=None, preset="cpu-small"):

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from e2nas.benchmark import PAPER_COLUMNS
 from e2nas.experiments import yardsticks as ys
 from e2nas.experiments.paper.layouts import build_layout, render_layout
 from e2nas.experiments.report import build_report, render
+from e2nas.spaces.nb201 import PAPER_COLUMNS
 
 from .test_report import write_run
 

@@ -19,8 +19,8 @@ from e2nas.cli.main import app
 from e2nas.engine.checkpoint import read_checkpoint
 from e2nas.export import check_export, export_model, load_metadata, spec_from_arch, spec_from_run
 from e2nas.export.core import CHECK_START, real_images
-from e2nas.space.darts import Genotype
 from e2nas.spaces import get_space
+from e2nas.spaces.darts import Genotype
 from e2nas.train import Trainer, make_train_config
 
 pytest.importorskip("onnxruntime")

@@ -11,15 +11,14 @@ import torch
 
 from e2nas.engine import SearchEngine, make_config
 from e2nas.searchers import list_searchers
-from e2nas.space import Cell
-from e2nas.supernet import Supernet
+from e2nas.spaces.nb201 import Cell, NB201Supernet
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
 def test_supernet_cuda_matches_cpu():
     torch.manual_seed(0)
-    net = Supernet(C=8, N=1).eval()
+    net = NB201Supernet(C=8, N=1).eval()
     x = torch.randn(8, 3, 32, 32)
     cell = Cell.from_index(2581)
     ref = net.forward_cell(x, cell)

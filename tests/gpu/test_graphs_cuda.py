@@ -12,7 +12,7 @@ import torch
 
 from e2nas.engine import SearchEngine, make_config
 from e2nas.engine.graphs import StepGraphs
-from e2nas.space import Cell
+from e2nas.spaces.nb201 import Cell
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from e2nas.novelty import Archive, GammaParseError, SigmoidGamma, StaticGamma, cell_onehot, parse_gamma
-from e2nas.space import Cell
+from e2nas.spaces.nb201 import Cell
 
 
 def _cells(n: int) -> list[Cell]:

@@ -80,7 +80,7 @@ def test_the_cycle_finder_finds_a_circle():
 
 def test_the_graph_sees_lazy_and_relative_imports():
     graph = _graph()
-    assert "e2nas.benchmark.table" in graph["e2nas.benchmark"]
+    assert "e2nas.spaces.nb201.ground_truth" in graph["e2nas.spaces.nb201"]
     assert len(graph) > 50
 
 
@@ -89,6 +89,7 @@ def test_no_import_circles():
     assert cycle is None, "import circle: " + " -> ".join(cycle or [])
 
 
+@pytest.mark.filterwarnings(r"ignore:e2nas\.\w+ is deprecated:DeprecationWarning")  # the shims (test_shims.py)
 @pytest.mark.parametrize("module", sorted(_modules()))
 def test_every_module_imports(module):
     importlib.import_module(module)

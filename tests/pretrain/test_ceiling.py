@@ -4,10 +4,10 @@ import numpy as np
 import torch
 from scipy.stats import kendalltau
 
-from e2nas.benchmark import GroundTruth
 from e2nas.pretrain.ceiling import CeilingSetup, load_data, run_cells, summarise, train_standalone
 from e2nas.pretrain.study import read_records
 from e2nas.ranking import sample_cells
+from e2nas.spaces.nb201 import GroundTruth
 
 SETUP = CeilingSetup(epochs=2, steps_per_epoch=3, train_size=1_000, valid_size=256)
 

@@ -7,9 +7,9 @@ import pytest
 import torch
 from scipy.stats import kendalltau
 
-from e2nas.benchmark import GroundTruth
 from e2nas.engine import SearchEngine, make_config
 from e2nas.pretrain.study import Candidate, average_weights, rank_candidates, read_records, snapshot_candidates
+from e2nas.spaces.nb201 import GroundTruth
 
 
 def test_average_weights_is_the_mean_of_float_tensors_and_keeps_integer_buffers():

@@ -3,10 +3,9 @@ import math
 import numpy as np
 import pytest
 
-from e2nas.benchmark import GroundTruth
 from e2nas.ranking import RankError, rank_scores, sample_cells, top_precision
 from e2nas.ranking.core import conv_count, point_metrics
-from e2nas.space import iso_key
+from e2nas.spaces.nb201 import GroundTruth, iso_key
 
 
 def test_point_metrics_match_a_hand_computation():

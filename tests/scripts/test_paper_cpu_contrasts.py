@@ -77,7 +77,7 @@ def test_known_differences_spreads_and_pvalues(tmp_path):
     assert orc["sig:10"]["cells_seen"] == [3, 3] and orc["sig:1"]["cells_seen"] == [1]  # epoch cells ∪ final (#7)
     assert orc["sig:10"]["best_seen"] == pytest.approx(94.5)  # C10 test of best: 93 and 96
     # one random cell with an oracle pick is just a random cell: the mean C10 test of the table
-    from e2nas.benchmark import GroundTruth
+    from e2nas.spaces.nb201 import GroundTruth
 
     mean_cell = float(GroundTruth().table.column("cifar10_test_v10").mean())
     assert orc["sig:1"]["random_oracle"] == pytest.approx(mean_cell, abs=0.6)

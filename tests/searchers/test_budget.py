@@ -14,8 +14,8 @@ from e2nas.cli.main import app
 from e2nas.engine import SearchEngine, make_config
 from e2nas.searchers import get_searcher_class, list_searchers
 from e2nas.searchers.budget import Budget, BudgetError
-from e2nas.space import Cell
 from e2nas.spaces import SearchSpace, get_space
+from e2nas.spaces.nb201 import Cell
 
 runner = CliRunner()
 #: the shipped methods (test modules register toy searchers of their own)

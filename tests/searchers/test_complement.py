@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from e2nas.searchers.complement import complement, complement_loss, op_weights
-from e2nas.space import NUM_OPS, Cell
+from e2nas.spaces.nb201 import NUM_OPS, Cell
 
 
 def _rand_cell(rng: random.Random) -> Cell:

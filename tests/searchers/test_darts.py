@@ -9,9 +9,8 @@ from torch import nn
 
 from e2nas.engine import make_config
 from e2nas.searchers import SearchContext, SearcherError, create_searcher
-from e2nas.space.cell import NUM_EDGES, NUM_OPS
 from e2nas.spaces import get_space
-from e2nas.supernet import Supernet
+from e2nas.spaces.nb201 import NUM_EDGES, NUM_OPS, NB201Supernet
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +32,7 @@ def _smooth(net: nn.Module) -> nn.Module:
 def _problem(nesterov: bool):
     """A float64 supernet (C=2, N=1, 8x8 images), its SGD with a momentum buffer, two batches, a context."""
     torch.manual_seed(0)
-    net = _smooth(Supernet(C=2, N=1, num_classes=3)).double()
+    net = _smooth(NB201Supernet(C=2, N=1, num_classes=3)).double()
     cfg = make_config("smoke", "darts-v2")
     opt = torch.optim.SGD(net.weights(), lr=0.5, momentum=0.9, nesterov=nesterov, weight_decay=5e-4)
     g = torch.Generator().manual_seed(1)

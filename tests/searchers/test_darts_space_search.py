@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from e2nas.cli.main import app
 from e2nas.engine import ConfigError, SearchEngine, make_config
-from e2nas.space.darts import Genotype
+from e2nas.spaces.darts import Genotype
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ import torch
 
 from e2nas.engine import SearchEngine, make_config
 from e2nas.searchers import SearcherError, create_searcher
-from e2nas.space import Cell
+from e2nas.spaces.nb201 import Cell
 
 VOLATILE = {"time_s", "elapsed_s"}
 

@@ -6,8 +6,8 @@ import torch
 from e2nas.engine import make_config
 from e2nas.searchers import create_searcher
 from e2nas.searchers.enas import Controller
-from e2nas.space import Cell
 from e2nas.spaces import get_space
+from e2nas.spaces.nb201 import Cell
 
 
 @pytest.fixture(autouse=True)

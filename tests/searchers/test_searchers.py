@@ -6,7 +6,7 @@ import torch
 from e2nas.engine import SearchEngine, make_config
 from e2nas.searchers import SearcherError, create_searcher, list_searchers
 from e2nas.searchers.gdas import GDASOptions
-from e2nas.space import Cell
+from e2nas.spaces.nb201 import Cell
 
 
 def test_registry_lists_the_builtin_methods():
@@ -112,8 +112,8 @@ def test_random_sampler_pools_and_their_errors(tmp_path):
 
     from e2nas.engine import SearchEngine, make_config
     from e2nas.ranking import sample_cells
-    from e2nas.space.cell import Cell
     from e2nas.spaces import SpaceError, get_space
+    from e2nas.spaces.nb201 import Cell
 
     nb = get_space("nb201")
     iso = nb.arch_pool("iso")

@@ -5,9 +5,8 @@ import torch
 
 from e2nas.engine import SearchEngine, make_config
 from e2nas.searchers import create_searcher
-from e2nas.space import Cell
-from e2nas.space.cell import NUM_EDGES, NUM_OPS
 from e2nas.spaces import get_space
+from e2nas.spaces.nb201 import NUM_EDGES, NUM_OPS, Cell
 
 
 @pytest.fixture(autouse=True)

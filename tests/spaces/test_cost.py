@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from e2nas.space import Cell
-from e2nas.space.cell import NUM_CELLS, OPS
-from e2nas.space.darts import Genotype
 from e2nas.spaces import ArchCost, SearchSpace, SpaceError, get_space
+from e2nas.spaces.darts import Genotype
+from e2nas.spaces.nb201 import NUM_CELLS, OPS, Cell
 
 #: output elements of one NB201 cell edge summed over the 15 cells of the C=16, N=5 network at 32x32
 EDGE_ELEMENTS = 5 * (16 * 32 * 32 + 32 * 16 * 16 + 64 * 8 * 8)

@@ -11,9 +11,8 @@ from typer.testing import CliRunner
 
 from e2nas.cli.main import app
 from e2nas.engine import SearchEngine, make_config
-from e2nas.nn.darts_network import DartsNetwork
 from e2nas.safeio import load_torch_file
-from e2nas.space.darts import Genotype, random_cell
+from e2nas.spaces.darts import DartsNetwork, Genotype, random_cell
 from e2nas.train import Trainer, make_train_config
 from e2nas.train.augment import cutout
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from e2nas.space import DAG_NUM_TYPES, Cell, all_cells, dag_to_cell
-from e2nas.space.dag import cells_to_dag_types
+from e2nas.spaces.nb201 import DAG_NUM_TYPES, Cell, all_cells, cells_to_dag_types, dag_to_cell
 from e2nas.vae import DVAE, DVAEConfig, cells_to_ops, ops_to_cells
 from e2nas.vae.layers import GatedSum
 

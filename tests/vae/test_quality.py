@@ -1,6 +1,6 @@
 import numpy as np
 
-from e2nas.benchmark import load_table
+from e2nas.spaces.nb201 import load_table
 from e2nas.vae.quality import hamming1_acc_spread, latent_quality
 
 

@@ -26,9 +26,8 @@ def arch(
 
 def _darts_arch(architecture: str, as_json: bool) -> None:
     """A DARTS genotype, its op counts and the parameters of its evaluation network (20 cells, C=36, CIFAR-10)."""
-    from e2nas.nn.darts_network import DartsNetwork
-    from e2nas.space import ArchParseError
-    from e2nas.space.darts import Genotype
+    from e2nas.spaces import ArchParseError
+    from e2nas.spaces.darts import DartsNetwork, Genotype
 
     try:
         genotype = Genotype.parse(architecture)
@@ -82,10 +81,9 @@ def _cost_line(cost: dict) -> str:
 
 
 def _nb201_arch(architecture: str, as_json: bool) -> None:
-    from e2nas.benchmark import GroundTruth
-    from e2nas.nn import NB201Network, count_parameters
-    from e2nas.space import ArchParseError, Cell, iso_key
-    from e2nas.spaces import get_space
+    from e2nas.netcost import count_parameters
+    from e2nas.spaces import ArchParseError, get_space
+    from e2nas.spaces.nb201 import Cell, GroundTruth, NB201Network, iso_key
 
     try:
         cell = Cell.parse(architecture)
@@ -124,8 +122,7 @@ def _nb201_arch(architecture: str, as_json: bool) -> None:
 @space_app.command("stats")
 def space_stats(as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
     """Counts and optima of the NB201 space."""
-    from e2nas.benchmark import PAPER_COLUMNS, GroundTruth
-    from e2nas.space import NUM_EDGES, NUM_OPS, OPS
+    from e2nas.spaces.nb201 import NUM_EDGES, NUM_OPS, OPS, PAPER_COLUMNS, GroundTruth
 
     gt = GroundTruth()
     best = {}

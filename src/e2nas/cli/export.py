@@ -39,8 +39,7 @@ def export(
     space, architecture, params, FLOPs, input shape, classes, normalisation and ground truth inside."""
     from e2nas.export import ExportError, check_export, export_model, load_metadata, spec_from_arch, spec_from_run
     from e2nas.safeio import FileAccessError
-    from e2nas.space import ArchParseError
-    from e2nas.spaces import SpaceError
+    from e2nas.spaces import ArchParseError, SpaceError
 
     if fmt not in ("onnx", "pt2"):
         fail(f"unknown --format {fmt!r}; choose onnx or pt2")

@@ -66,7 +66,7 @@ def pretrain(
     if threads is not None and threads < 1:
         fail(f"--threads must be >= 1, got {threads}")
     mode = bn or DEFAULT_BN
-    from e2nas.supernet.evaluate import BN_MODES
+    from e2nas.inherited import BN_MODES
 
     if mode not in BN_MODES:
         fail(f"--bn must be one of {', '.join(BN_MODES)}, got {mode!r}")

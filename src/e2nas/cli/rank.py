@@ -150,9 +150,9 @@ def _without_ground_truth(run_dir, cfg, net, loader, k, n, s, bn, names, scorer,
     CIFAR-10 training say so, the others are compared with the supernet's ranking (Kendall τ between the two)."""
     import numpy as np
 
+    from e2nas.inherited import bn_problem, evaluate_cells
     from e2nas.ranking import RankError, sample_cells
     from e2nas.ranking.yardsticks import agreement_with_supernet, needs_benchmark
-    from e2nas.supernet.evaluate import bn_problem, evaluate_cells
 
     problem = bn_problem(net, bn)
     if problem:

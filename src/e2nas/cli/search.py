@@ -279,12 +279,10 @@ def _gt_line(g: dict[str, float] | None, dataset: str = "") -> str:
 
 def methods(as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
     """List the registered search methods and the search spaces each works on."""
-    from e2nas.searchers import get_searcher_class, list_searchers
+    from e2nas.searchers import list_searchers
+    from e2nas.searchers.registry import searcher_spaces
 
-    registry = {
-        name: {"description": desc, "spaces": list(get_searcher_class(name).spaces)}
-        for name, desc in list_searchers().items()
-    }
+    registry = {name: {"description": desc, "spaces": searcher_spaces(name)} for name, desc in list_searchers().items()}
     if as_json:
         print_json(registry)
         return

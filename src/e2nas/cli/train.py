@@ -51,8 +51,7 @@ def train(
     from e2nas.data.pickled import DataFormatError
     from e2nas.engine import CheckpointError
     from e2nas.safeio import RunDirBusyError
-    from e2nas.space import ArchParseError
-    from e2nas.spaces import SpaceError
+    from e2nas.spaces import ArchParseError, SpaceError
     from e2nas.train import TrainConfigError, Trainer, TrainError, make_train_config
 
     if (architecture is None) == (from_run is None):

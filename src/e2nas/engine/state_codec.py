@@ -2,8 +2,9 @@
 
 The weights-only unpickler rebuilds tensors, numbers, strings, bytes, None and lists/tuples/dicts (and the
 OrderedDicts of module state dicts); nothing else. The engine's state is made of those, except cells, which
-are stored as ``{"__cell__": [six op indices]}`` (NB201) or ``{"__arch__": [space name, op indices]}`` (other
-spaces) and rebuilt on load. Anything else in a searcher's state is a
+are stored as ``{"__cell__": [six op indices]}`` (NB201, the tag older checkpoints use) or ``{"__arch__": [space
+name, op indices]}`` (other spaces) and rebuilt on load through the space registry (an architecture names its
+space in ``space_name``). Anything else in a searcher's state is a
 programming error reported at save time (not a checkpoint that cannot be read later).
 """
 
@@ -14,20 +15,22 @@ from typing import Any
 
 import torch
 
-from e2nas.space.cell import Cell
 from e2nas.spaces import get_space
 
 CELL_TAG = "__cell__"
 ARCH_TAG = "__arch__"
+#: the space whose architectures keep the short ``__cell__`` tag (checkpoints written before other spaces existed)
+NB201 = "nb201"
 _LEAVES = (type(None), bool, int, float, str, bytes, torch.Tensor)
 
 
 def encode_state(obj: Any, where: str = "state") -> Any:
-    """``obj`` with every :class:`Cell` tagged and every other value checked to be weights-only loadable."""
-    if isinstance(obj, Cell):
-        return {CELL_TAG: list(obj.ops)}
-    if isinstance(getattr(type(obj), "space_name", None), str) and hasattr(obj, "ops"):
-        return {ARCH_TAG: [type(obj).space_name, list(obj.ops)]}
+    """``obj`` with every architecture tagged and every other value checked to be weights-only loadable."""
+    space_name = getattr(type(obj), "space_name", None)
+    if isinstance(space_name, str) and hasattr(obj, "ops"):
+        if space_name == NB201:
+            return {CELL_TAG: list(obj.ops)}
+        return {ARCH_TAG: [space_name, list(obj.ops)]}
     if isinstance(obj, _LEAVES):
         return obj
     if isinstance(obj, dict):
@@ -52,7 +55,7 @@ def decode_state(obj: Any) -> Any:
     """The inverse of :func:`encode_state` (cells rebuilt, everything else as loaded)."""
     if isinstance(obj, dict):
         if set(obj) == {CELL_TAG}:
-            return Cell(tuple(int(o) for o in obj[CELL_TAG]))
+            return get_space(NB201).arch([int(o) for o in obj[CELL_TAG]])
         if set(obj) == {ARCH_TAG}:
             name, ops = obj[ARCH_TAG]
             return get_space(str(name)).arch([int(o) for o in ops])

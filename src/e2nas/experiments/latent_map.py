@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from e2nas.experiments.report import Group, Run
-from e2nas.space.cell import NUM_CELLS, Cell
+from e2nas.spaces.nb201 import NUM_CELLS, Cell
 
 
 class LatentMapUnavailableError(RuntimeError):
@@ -44,7 +44,7 @@ def load_model() -> Any:
 
 def encode_all(model: Any) -> np.ndarray:
     """Encoder means of all cells in NB201 index order, (15625, nz)."""
-    from e2nas.benchmark import GroundTruth
+    from e2nas.spaces.nb201 import GroundTruth
 
     ops = np.asarray(GroundTruth().table.ops, dtype=np.int64)
     mu, _ = model.encode_cells(ops)
@@ -110,9 +110,9 @@ def draw_latent_map(groups: list[Group], model: Any, max_runs: int = 4) -> Any:
     explains the symbols."""
     from matplotlib.lines import Line2D
 
-    from e2nas.benchmark import GroundTruth
     from e2nas.experiments.mpl import pyplot as _pyplot
     from e2nas.experiments.yardsticks import largest_cell
+    from e2nas.spaces.nb201 import GroundTruth
 
     plt = _pyplot()
     mu = encode_all(model)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from e2nas.space.cell import NUM_CELLS, Cell
+from e2nas.spaces.nb201 import NUM_CELLS, Cell
 
 
 class MonitorError(ValueError):

@@ -100,7 +100,7 @@ def plot_search_curves(groups: list[Group], path: Path, metric: str = "cifar10_v
     if not drawn:
         plt.close(fig)
         return None
-    from e2nas.benchmark import GroundTruth
+    from e2nas.spaces.nb201 import GroundTruth
 
     _, best = GroundTruth().best(metric)
     ax.axhline(best, color="k", ls="--", lw=1, label=f"NB201 optimum ({best:.2f}%)")

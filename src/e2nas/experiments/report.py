@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from e2nas.benchmark import PAPER_COLUMNS
+from e2nas.spaces.nb201 import PAPER_COLUMNS
 
 #: table headers of the paper's columns
 COLUMN_TITLES: dict[str, str] = {
@@ -219,7 +219,7 @@ class Group:
         epochs_best = [b.get("epoch") for b in bests if b.get("epoch") is not None]
         picks = [r.largest_visited() for r in self.runs]
         big = [i for i, _ in picks if i is not None]
-        from e2nas.benchmark import GroundTruth
+        from e2nas.spaces.nb201 import GroundTruth
 
         gt = GroundTruth()
         largest = {c: stats([float(gt.table.column(c)[i]) for i in big]) for c in PAPER_COLUMNS}
@@ -323,7 +323,7 @@ def build_report(dirs: list[str | Path], published: bool = False, per_dir: bool 
         raise ReportError(f"no runs (results.json) found under {', '.join(str(d) for d in dirs)}")
     groups = group_runs(runs, per_dir)
     warnings = warnings + duplicate_seeds(groups)
-    from e2nas.benchmark import GroundTruth
+    from e2nas.spaces.nb201 import GroundTruth
 
     gt = GroundTruth()
     optimum = {}

@@ -14,7 +14,7 @@ Per run, :func:`visited_cells` collects every cell the run logged as visited and
 one with the most parameters: if the search's own final cell is worse than that, the supernet added nothing over
 counting parameters for that run.
 
-Everything comes from the shipped ground-truth table (:class:`e2nas.benchmark.GroundTruth`); nothing is
+Everything comes from the shipped ground-truth table (:class:`e2nas.spaces.nb201.GroundTruth`); nothing is
 hard-coded.
 """
 
@@ -25,8 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from e2nas.benchmark import GroundTruth
-from e2nas.space.cell import NUM_CELLS, Cell
+from e2nas.spaces.nb201 import NUM_CELLS, Cell, GroundTruth
 
 #: the table column the params pick counts (parameters of the CIFAR-10 network, millions)
 PARAMS = "params_M"

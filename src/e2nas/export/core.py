@@ -29,7 +29,7 @@ import e2nas
 from e2nas.data import NUM_CLASSES, load_embedded
 from e2nas.data.datasets import NORMALISATION
 from e2nas.engine.checkpoint import CheckpointError, read_checkpoint
-from e2nas.nn.cost import count_module
+from e2nas.netcost import count_module
 from e2nas.safeio import FileAccessError, describe_os_error
 from e2nas.spaces import SpaceError, get_space
 from e2nas.train.config import TrainConfig

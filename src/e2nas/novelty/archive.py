@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import torch
 
-from e2nas.space.cell import NUM_EDGES, NUM_OPS, Cell
+from e2nas.spaces.nb201 import NUM_EDGES, NUM_OPS, Cell
 
 Encode = Callable[[Sequence[Cell]], torch.Tensor]
 

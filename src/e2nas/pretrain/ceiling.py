@@ -27,8 +27,8 @@ from torch import nn
 
 from e2nas.data import DeviceLoader, search_split
 from e2nas.pretrain.study import read_records
-from e2nas.space.cell import Cell
 from e2nas.spaces import get_space
+from e2nas.spaces.nb201 import Cell
 from e2nas.train.loop import TrainError, cosine_lr
 
 #: the optimiser fields taken from a train preset of the nb201 space
@@ -138,7 +138,7 @@ def run_cells(cells: Sequence[Cell], setup: CeilingSetup, out: Path, progress: b
     """Train every cell standalone, appending one JSON line per cell to ``out`` as soon as it is trained; cells
     ``out`` already holds with the same setup are skipped (a killed run resumes). Returns every record of
     ``out`` with this setup, in ``cells`` order."""
-    from e2nas.benchmark import GroundTruth
+    from e2nas.spaces.nb201 import GroundTruth
 
     key = setup.key()
     done = {r["index"]: r for r in read_records(out) if r.get("setup") == key}

@@ -92,7 +92,7 @@ def params_tau(cells: Iterable[Any], metric: str) -> float:
     """Kendall τ of the parameter count against ground truth ``metric`` on ``cells``."""
     from scipy.stats import kendalltau
 
-    from e2nas.benchmark import GroundTruth
+    from e2nas.spaces.nb201 import GroundTruth
 
     gt = GroundTruth()
     cells = list(cells)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from e2nas.space.cell import NUM_CELLS, Cell
+from e2nas.spaces.nb201 import NUM_CELLS, Cell
 
 #: the metric supernet accuracy is ranked against (NB201's cifar10-valid: the same split a search validates on)
 RANK_METRIC = "cifar10_valid"
@@ -41,7 +41,7 @@ def conv_count(cell: Cell) -> int:
 
 def sample_cells(k: int, seed: int = 0, metric: str = RANK_METRIC) -> list[Cell]:
     """``k`` connected cells of distinct isomorphism classes, one per ground-truth quantile stratum (seeded)."""
-    from e2nas.benchmark import GroundTruth
+    from e2nas.spaces.nb201 import GroundTruth
 
     table = GroundTruth().table
     iso = table.iso_unique_str
@@ -173,7 +173,7 @@ class Ranking:
     mean_inherited_acc: float
     eval_time_s: float
     per_cell: list[dict[str, Any]] = field(default_factory=list)
-    bn: str = "batch"  # BN statistics of the evaluation (e2nas.supernet.evaluate.BN_MODES)
+    bn: str = "batch"  # BN statistics of the evaluation (e2nas.inherited.BN_MODES)
     #: the same cells ranked by each yardstick: name -> {kendall_tau, spearman, top10_precision, intervals,
     #: seconds_per_cell, source} (empty in rankings written before issue 21)
     yardsticks: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -218,7 +218,7 @@ def rank_scores(
 ) -> Ranking:
     """Metrics of inherited-weight ``scores`` ((loss, acc %) per cell) against ground truth ``metric``, and of
     each yardstick's ``(scores, seconds per cell, source)`` on the same cells with the same bootstrap resamples."""
-    from e2nas.benchmark import GroundTruth
+    from e2nas.spaces.nb201 import GroundTruth
 
     gt_table = GroundTruth()
     loss = np.array([s[0] for s in scores], dtype=np.float64)
@@ -406,7 +406,7 @@ def rank_supernet(
     (:func:`e2nas.ranking.yardsticks.yardstick_scores`)."""
     import time
 
-    from e2nas.supernet.evaluate import bn_problem, evaluate_cells
+    from e2nas.inherited import bn_problem, evaluate_cells
 
     problem = bn_problem(supernet, bn)
     if problem:

@@ -60,7 +60,7 @@ def yardstick_scores(
         if name in TABLE_YARDSTICKS:
             if space_name != "nb201":
                 raise RankError(f"yardstick {name!r} is an NB201 table column; the {space_name} space has no table")
-            from e2nas.benchmark import GroundTruth
+            from e2nas.spaces.nb201 import GroundTruth
 
             table = GroundTruth()
             out[name] = ([table.value(c, TABLE_YARDSTICKS[name]) for c in cells], 0.0, "table")

@@ -173,9 +173,9 @@ class SearchContext:
 
     def evaluate(self, cells: list[Cell], batches: int | None = None) -> list[tuple[float, float]]:
         """(valid loss, valid accuracy %) of each cell with its inherited weights, on the same fixed batches
-        (:func:`e2nas.supernet.evaluate.evaluate_cells`: the config's ``eval_bn`` statistics, no trace left on
+        (:func:`e2nas.inherited.evaluate_cells`: the config's ``eval_bn`` statistics, no trace left on
         the supernet)."""
-        from e2nas.supernet.evaluate import evaluate_cells
+        from e2nas.inherited import evaluate_cells
 
         n = self.config.eval_batches if batches is None else batches
         return evaluate_cells(
@@ -193,7 +193,7 @@ class SearchContext:
     def evaluate_images(self, cells: list[Cell], images: int | None = None) -> tuple[list[tuple[float, float]], int]:
         """Like :meth:`evaluate` on the first ``images`` valid images (None: all), and how many that were; what
         ranking checks and monitors use, since a batch or two of 64 is noise."""
-        from e2nas.supernet.evaluate import evaluate_cells
+        from e2nas.inherited import evaluate_cells
 
         if self.valid_images is None:
             raise RuntimeError("this SearchContext has no valid_images source")
@@ -245,6 +245,9 @@ class Searcher:
     paper_overrides: ClassVar[dict[str, Any]] = {}
     #: search spaces the method works on (``e2nas methods`` lists them; others are refused with one line)
     spaces: ClassVar[tuple[str, ...]] = ("nb201",)
+    #: True: the method needs nothing but the SearchSpace interface, so it also runs on every other registered
+    #: space (a new space needs no searcher edits); ``spaces`` then names the built-in ones it is tested on
+    any_space: ClassVar[bool] = False
     #: attribute names saved by the default state_dict()/load_state_dict()
     state_attrs: ClassVar[tuple[str, ...]] = ()
 

@@ -45,6 +45,7 @@ class DARTSV1(Searcher):
     Options = DARTSOptions
     supports_epsilon = False
     spaces: ClassVar[tuple[str, ...]] = ("nb201", "darts")
+    any_space = True
     cells_repeat = True  # one mixture for every step: one graph per mode
     paper_overrides: ClassVar[dict[str, Any]] = {"epochs": 50}
     state_attrs: ClassVar[tuple[str, ...]] = ("alpha", "arch_optimizer")

@@ -31,11 +31,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from e2nas.nn.device import to_device
+from e2nas.device import to_device
 from e2nas.novelty import Archive, GammaParseError, NoveltyConfig, NoveltyModel, cell_onehot, parse_gamma
 from e2nas.novelty.background import BackgroundTask
 from e2nas.searchers.base import Batch, SearchContext, Searcher, SearcherError, SearcherOptions
@@ -191,9 +190,9 @@ class E2NAS(Searcher):
         docs/e2nas.md, "What we measured")."""
         if option is not None:
             return float(option)
-        from e2nas.benchmark.table import load_table
+        from e2nas.vae.data import all_ops
 
-        mu, _ = self.vae.encode_cells(np.asarray(load_table().ops, dtype=np.int64))
+        mu, _ = self.vae.encode_cells(all_ops().numpy())
         return float(mu.norm(dim=1).max())
 
     def _project(self) -> None:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import torch
 import torch.nn.functional as F
 
-from e2nas.nn.device import to_device
+from e2nas.device import to_device
 from e2nas.searchers.base import Batch, SearchContext, SearcherOptions
 from e2nas.searchers.complement import SinglePathSearcher
 from e2nas.searchers.registry import register_searcher
@@ -36,6 +36,7 @@ class GDAS(SinglePathSearcher):
     cells_repeat = True  # the Gumbel argmax concentrates on few cells once tau is low (GDAS-A: one cell)
     sample: ClassVar[bool] = True
     spaces: ClassVar[tuple[str, ...]] = ("nb201", "darts")
+    any_space = True
     state_attrs: ClassVar[tuple[str, ...]] = SinglePathSearcher.state_attrs + ("alpha", "arch_optimizer", "tau")
 
     def setup(self, ctx: SearchContext) -> None:

@@ -44,6 +44,7 @@ class RandomNAS(SinglePathSearcher):
     Options = RandomNASOptions
     needs_valid_batch = False
     spaces: ClassVar[tuple[str, ...]] = ("nb201", "darts")
+    any_space = True
     state_attrs: ClassVar[tuple[str, ...]] = SinglePathSearcher.state_attrs + ("last_cell", "fair_block")
 
     def __init__(self, options: SearcherOptions | None = None, epsilon: float = 0.0) -> None:

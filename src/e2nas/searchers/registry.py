@@ -32,10 +32,21 @@ def get_searcher_class(name: str) -> type[Searcher]:
         raise SearcherError(f"unknown method {name!r}; known methods: {', '.join(sorted(classes))}") from None
 
 
+def searcher_spaces(name: str) -> list[str]:
+    """The search spaces method ``name`` works on: its ``spaces``, then, for a method that needs only the space
+    interface (``any_space``), every other registered space."""
+    cls = get_searcher_class(name)
+    if not cls.any_space:
+        return list(cls.spaces)
+    from e2nas.spaces import list_spaces
+
+    return list(cls.spaces) + [s for s in list_spaces() if s not in cls.spaces]
+
+
 def check_space(name: str, space: str) -> None:
     """Raise :class:`SearcherError` (one line) if method ``name`` does not work on search space ``space``."""
     cls = get_searcher_class(name)
-    if space not in cls.spaces:
+    if space not in searcher_spaces(name):
         raise SearcherError(
             f"method {name!r} works on the {'/'.join(cls.spaces)} search space only, not {space!r}; "
             f"see `e2nas methods` for the methods of each space"

@@ -33,6 +33,7 @@ class SETN(GDAS):
     description = "SETN: uniform-sampling weights, Gumbel-ST template logits; answer = best sampled cell by valid loss"
     Options = SETNOptions
     spaces: ClassVar[tuple[str, ...]] = ("nb201",)
+    any_space = False  # listed for NB201 only: GDAS's any_space does not carry over
     state_attrs: ClassVar[tuple[str, ...]] = GDAS.state_attrs + ("last_cell",)
 
     def setup(self, ctx: SearchContext) -> None:

@@ -21,6 +21,11 @@ class SpaceError(ValueError):
     """Unknown space name, or a method/space combination that does not exist (a user error)."""
 
 
+class ArchParseError(ValueError):
+    """An architecture description (string, op list, index) that is not valid in its space, or an architecture of
+    another space (every space raises this one, so callers catch one error)."""
+
+
 class Arch(Protocol):
     """An architecture of some space: one op index per edge. Frozen and hashable (archives, dedup, caches);
     ``type(arch)(ops)`` builds another of the same space and ``num_ops`` is the ops per edge."""
@@ -228,7 +233,7 @@ class SearchSpace:
     def count_cost(self, arch: Any, num_classes: int | None = None) -> dict[str, int]:
         """``params``, ``flops`` (FlopCounterMode: 2 per multiply-add) and ``macs`` of the evaluation network for
         one image of ``eval_input_shape``, counted on the meta device (about a second for DARTS)."""
-        from e2nas.nn.cost import count_network
+        from e2nas.netcost import count_network
 
         got = count_network(lambda: self.eval_network(arch, num_classes), self.eval_input_shape)
         return {k: got[k] for k in ("params", "flops", "macs")}

@@ -1,7 +1,8 @@
 """Space registry: ``@register_space`` on the class, ``get_space(name)``, ``list_spaces()``.
 
-Every module of this package is imported the first time the registry is read, so a new space is one new
-module; third-party packages can register through the ``e2nas.spaces`` entry-point group.
+Every module and package (one folder per space, ``e2nas.spaces.nb201``) of this package is imported the first
+time the registry is read, so a new space is one new folder; third-party packages can register through the
+``e2nas.spaces`` entry-point group (docs/spaces.md#adding-a-space).
 """
 
 from __future__ import annotations

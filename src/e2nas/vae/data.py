@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from e2nas.space.cell import NUM_CELLS
+from e2nas.spaces.nb201 import NUM_CELLS
 
 #: fixed split seed, independent of the training seed, so every model is scored on the same test cells
 SPLIT_SEED = 0
@@ -25,7 +25,7 @@ class Split:
 
 def all_ops() -> torch.Tensor:
     """(15625, 6) op indices in NB201 index order."""
-    from e2nas.benchmark import load_table
+    from e2nas.spaces.nb201 import load_table
 
     return torch.from_numpy(load_table().ops.astype(np.int64))
 

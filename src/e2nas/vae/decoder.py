@@ -22,16 +22,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from e2nas.space.cell import NUM_OPS
-from e2nas.space.dag import (
-    DAG_NUM_TYPES,
-    DAG_NUM_VERTICES,
-    DAG_OP_VERTICES,
-    DAG_PREDECESSORS,
-    TYPE_ADD,
-    TYPE_END,
-    TYPE_START,
-)
+from e2nas.spaces.nb201 import DAG_NUM_TYPES, DAG_NUM_VERTICES, DAG_OP_VERTICES, DAG_PREDECESSORS, NUM_OPS
+from e2nas.spaces.nb201.dag import TYPE_ADD, TYPE_END, TYPE_START
 from e2nas.vae.layers import GatedSum, type_onehot, with_vertex_id
 
 _FIXED = {0: TYPE_START, 1: TYPE_ADD, 3: TYPE_ADD, 6: TYPE_ADD, 10: TYPE_ADD, 11: TYPE_END}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from e2nas.space.dag import DAG_NUM_TYPES, DAG_NUM_VERTICES, DAG_PREDECESSORS
+from e2nas.spaces.nb201 import DAG_NUM_TYPES, DAG_NUM_VERTICES, DAG_PREDECESSORS
 from e2nas.vae.layers import GatedSum, dag_successors, type_onehot, with_vertex_id
 
 

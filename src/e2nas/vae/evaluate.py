@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from e2nas.space.cell import NUM_CELLS, NUM_OPS
+from e2nas.spaces.nb201 import NUM_CELLS, NUM_OPS
 from e2nas.vae.data import all_ops, make_split
 from e2nas.vae.model import DVAE, count_params
 from e2nas.vae.quality import latent_quality
@@ -60,7 +60,7 @@ def evaluate_model(
     train_codes = set(
         (ops[torch.from_numpy(split.train)].numpy() * (NUM_OPS ** np.arange(dec.shape[1]))).sum(axis=1).tolist()
     )
-    from e2nas.benchmark import load_table
+    from e2nas.spaces.nb201 import load_table
 
     acc = load_table().column("cifar10_valid")[idx]
     record = record or {}

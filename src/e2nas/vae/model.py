@@ -9,8 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from e2nas.space.cell import NUM_EDGES, NUM_OPS, Cell
-from e2nas.space.dag import cells_to_dag_types
+from e2nas.spaces.nb201 import NUM_EDGES, NUM_OPS, Cell, cells_to_dag_types
 from e2nas.vae.decoder import DAGDecoder
 from e2nas.vae.encoder import DAGEncoder
 

@@ -24,7 +24,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from e2nas.benchmark import PAPER_COLUMNS
 from e2nas.experiments.paper.table import LATEX, MARKDOWN, Entry, Style, Table, to_latex, to_markdown
 from e2nas.experiments.report import (
     COLUMN_TITLES,
@@ -41,6 +40,7 @@ from e2nas.experiments.report import (
     yardsticks,
 )
 from e2nas.experiments.yardsticks import VISITED_NOTE
+from e2nas.spaces.nb201 import PAPER_COLUMNS
 
 #: paper names of the methods, in the paper's Table 1 order (E²NAS' variants after the baselines)
 DISPLAY: dict[str, str] = {
@@ -109,7 +109,7 @@ def _gamma_order(gamma: Any) -> tuple[int, float]:
 
 def _optimum_and_published(columns: list[str | None], names: list[str], published: bool, st: Style, pad: int):
     """Reference rows: the NB201 optimum of each column and (``published``) the named published rows."""
-    from e2nas.benchmark import GroundTruth
+    from e2nas.spaces.nb201 import GroundTruth
 
     gt = GroundTruth()
     ref = [[Entry("NB201 optimum")] + [Entry(st.dash)] * pad]
