@@ -77,3 +77,21 @@ def test_shipped_weights_roundtrip_on_held_out_sample():
     test_ops = all_ops()[torch.from_numpy(make_split().test[:400])]
     mu, _ = model.encode_cells(test_ops)
     assert torch.equal(model.decode_argmax(mu), test_ops)
+
+
+def test_encoder_radius_is_the_largest_mean_norm_and_follows_the_file(tmp_path):
+    from e2nas.vae import encoder_radius
+
+    shipped = load_pretrained()
+    with torch.no_grad():
+        want = float(shipped.encode_cells(all_ops().numpy())[0].norm(dim=1).max())
+    assert encoder_radius() == want and encoder_radius(None) == want  # memoised: the same number again
+    path = tmp_path / "m.pt"
+    model = DVAE(DVAEConfig(nz=4, hidden=8))
+    save_checkpoint(model, path)
+    first = encoder_radius(path)
+    torch.manual_seed(1)
+    save_checkpoint(DVAE(DVAEConfig(nz=4, hidden=8)), path)  # rewritten in place: a new file version
+    assert encoder_radius(path) != first
+    with pytest.raises(VAECheckpointError):
+        encoder_radius(tmp_path / "missing.pt")

@@ -144,10 +144,12 @@ class E2NAS(Searcher):
         self._ops: tuple[Cell, torch.Tensor] | None = None  # the last decoded cell and its ops on the device
         self._probs: tuple[Cell, int, torch.Tensor] | None = None  # its p_e(z | cell), z's version (decode())
         self._refit_checked: int | None = None  # the global step whose refit decision was made
+        self._vae_file = False  # whether setup read the D-VAE from a file (its radius is then memoised)
 
     # -- setup ------------------------------------------------------------------------------------------
     def setup(self, ctx: SearchContext) -> None:
         o = self.options
+        self._vae_file = self.vae is None  # a model read from a file (not injected by a test) has a cached radius
         if self.vae is None:  # tests may inject a model before setup
             self.vae = load_vae(o.vae)
         nz = int(self.vae.nz)
@@ -190,8 +192,11 @@ class E2NAS(Searcher):
         docs/e2nas.md, "What we measured")."""
         if option is not None:
             return float(option)
+        from e2nas.vae import encoder_radius
         from e2nas.vae.data import all_ops
 
+        if self._vae_file:
+            return encoder_radius(self.options.vae)
         mu, _ = self.vae.encode_cells(all_ops().numpy())
         return float(mu.norm(dim=1).max())
 

@@ -10,7 +10,14 @@ Searcher-facing API::
     cells = ops_to_cells(ops)                     # list[Cell]
 """
 
-from e2nas.vae.io import VAECheckpointError, load_checkpoint, load_pretrained, pretrained_path, save_checkpoint
+from e2nas.vae.io import (
+    VAECheckpointError,
+    encoder_radius,
+    load_checkpoint,
+    load_pretrained,
+    pretrained_path,
+    save_checkpoint,
+)
 from e2nas.vae.model import DVAE, DVAEConfig, cells_to_ops, count_params, ops_to_cells
 
 __all__ = [
@@ -19,6 +26,7 @@ __all__ = [
     "VAECheckpointError",
     "cells_to_ops",
     "count_params",
+    "encoder_radius",
     "load_checkpoint",
     "load_pretrained",
     "ops_to_cells",

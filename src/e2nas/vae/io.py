@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from importlib import resources
 from pathlib import Path
@@ -104,3 +105,28 @@ def load_checkpoint(path: str | Path) -> tuple[DVAE, dict[str, Any]]:
 def load_pretrained() -> DVAE:
     """The D-VAE shipped with e2nas (trained on the 80% train split of all NB201 cells), in eval mode."""
     return load_checkpoint(pretrained_path())[0]
+
+
+def encoder_radius(path: str | Path | None = None) -> float:
+    """The largest encoder-mean norm over all 15,625 cells of the D-VAE stored at ``path`` (None: the shipped
+    one): the ball E²NAS keeps z in. Memoised per file version, because encoding every cell takes about a second
+    and a sweep or the test suite sets up a searcher over the same file many times."""
+    p = Path(path) if path is not None else pretrained_path()
+    try:
+        stat = p.stat()
+    except OSError:
+        return _radius_of(load_checkpoint(p)[0])  # raises the checkpoint error that names the problem
+    return _cached_radius(str(p.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_radius(path: str, inode: int, mtime_ns: int, size: int) -> float:  # noqa: ARG001 (the version is the key)
+    return _radius_of(load_checkpoint(path)[0])
+
+
+def _radius_of(model: DVAE) -> float:
+    from e2nas.vae.data import all_ops
+
+    with torch.no_grad():
+        mu, _ = model.encode_cells(all_ops().numpy())
+    return float(mu.norm(dim=1).max())
