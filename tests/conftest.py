@@ -10,6 +10,14 @@ import torch
 from e2nas.spaces.nb201 import GroundTruth
 
 
+def pytest_collection_modifyitems(config, items):  # noqa: ARG001
+    """Modules holding a test marked ``slow`` (end-to-end runs, exports, sweeps) first, each module's tests kept
+    together and in file order (module-scoped fixtures are built once): with one test process per core
+    (pytest-xdist) the long tests then overlap the many short ones instead of ending the run alone."""
+    slow_modules = {item.module.__name__ for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.module.__name__ not in slow_modules)
+
+
 @pytest.fixture(scope="session")
 def gt() -> GroundTruth:
     return GroundTruth()

@@ -19,6 +19,7 @@ def _write(tmp_path, data):
     return f
 
 
+@pytest.mark.slow
 def test_failing_run_does_not_stop_the_others_then_report(tmp_path, gt):
     # the cifar10 run has no --data-dir: it fails when it loads data; the embedded run must still finish
     f = _write(

@@ -23,6 +23,7 @@ def test_the_cpu_preset_scores_with_running_statistics_and_bad_values_are_refuse
         make_config("smoke", eval_bn="running", track_running_stats=False)
 
 
+@pytest.mark.slow
 def test_final_ranking_uses_eval_bn_and_rank_reproduces_it(tmp_path):
     res = {bn: SearchEngine(_smoke(eval_bn=bn), tmp_path / bn, progress=False).run() for bn in ("batch", "running")}
     # the same training (eval_bn only changes how cells are scored), other numbers for the same cells
@@ -92,6 +93,7 @@ def test_recal_reestimates_bn_on_the_cells_path_and_leaves_no_trace():
         evaluate_cells(net, [cell], batches, bn="recal")
 
 
+@pytest.mark.slow
 def test_rank_cli_recal_and_its_bad_input(tmp_path):
     SearchEngine(_smoke(eval_bn="recal", bn_calib_images=32), tmp_path / "r", progress=False).run()
     res = json.loads((tmp_path / "r" / "results.json").read_text())

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 
 from e2nas.engine import SearchEngine, make_config
 from e2nas.experiments.darts_forgetting import ArchForgettingMonitor, curves, write_report
 
 
+@pytest.mark.slow
 def test_monitor_tracks_first_architectures_without_changing_the_search(tmp_path):
     torch.set_num_threads(1)
     cfg = make_config("smoke", "gdas", "darts", epochs=3, steps_per_epoch=1, epsilon=0.5)

@@ -2,6 +2,7 @@ import json
 
 import matplotlib.image as mpimg
 import numpy as np
+import pytest
 
 from e2nas.experiments.plots import make_plots
 
@@ -43,6 +44,7 @@ def assert_real_png(path):
     assert len(np.unique(img[..., :3].reshape(-1, 3), axis=0)) > 20  # lines, bands, text
 
 
+@pytest.mark.slow
 def test_plots_from_logs(tmp_path, gt):
     runs = tmp_path / "runs"
     for seed in range(3):

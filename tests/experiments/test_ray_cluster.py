@@ -9,8 +9,6 @@ import yaml
 from e2nas.experiments.sweep import SweepError, load_sweep, run_sweep
 
 ray = pytest.importorskip("ray")
-#: every test here starts Ray: with pytest-xdist they share one test process (one Ray instance at a time)
-pytestmark = pytest.mark.xdist_group("ray")
 
 
 @pytest.fixture

@@ -112,6 +112,7 @@ def _sweep_2x2(tmp_path):
     return load_sweep(f)
 
 
+@pytest.mark.slow
 def test_local_sweep_2x2_then_rerun_skips(tmp_path, gt):
     sw = _sweep_2x2(tmp_path)
     summary = run_sweep(sw, tmp_path / "out", workers=2, threads=1)
@@ -127,7 +128,6 @@ def test_local_sweep_2x2_then_rerun_skips(tmp_path, gt):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("ray")
 def test_ray_sweep_2x2(tmp_path, monkeypatch):
     # one Ray worker process: it imports torch once and runs the 4 runs in turn; ray.init takes ~8 s here
     pytest.importorskip("ray")

@@ -27,6 +27,7 @@ def smoke_run(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_rank_candidates_writes_one_line_each_and_resumes(smoke_run, tmp_path):
     cands = snapshot_candidates(smoke_run) + [Candidate(smoke_run, 2, (1, 2))]
     assert [c.label for c in cands] == ["run@1", "run@2", "run@avg1-2x2"]

@@ -84,6 +84,7 @@ def test_known_differences_spreads_and_pvalues(tmp_path):
     assert orc["sig:10"]["random_oracle"] > orc["sig:1"]["random_oracle"] + 3  # best of 3 beats one draw (92.0 vs 87.2)
 
 
+@pytest.mark.slow
 def test_the_committed_records_give_table_1s_numbers():
     got = _contrasts(RUNS)["T1: E²NAS paper − RandomNAS"]
     want = {}

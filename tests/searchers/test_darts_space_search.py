@@ -50,6 +50,7 @@ def test_searchers_find_genotypes_on_darts(tmp_path, method, epsilon):
     assert res["epsilon"] == epsilon
 
 
+@pytest.mark.slow
 def test_darts_space_search_resumes_to_the_same_genotype(tmp_path):
     cfg = make_config("smoke", "gdas", "darts", epsilon=0.5)
     full = SearchEngine(cfg, tmp_path / "a", progress=False).run()

@@ -56,6 +56,7 @@ def test_nb201_edge_model_is_exact_on_every_cell(gt):
         np.testing.assert_allclose(model.numpy(), gt.table.column(column), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_darts_edge_model_equals_a_full_count():
     space = get_space("darts")
     v2 = Genotype.parse(DARTS_V2)

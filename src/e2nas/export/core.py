@@ -16,6 +16,7 @@ import logging
 import os
 import tempfile
 import warnings
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -362,6 +363,12 @@ def load_metadata(path: str | Path) -> dict[str, Any]:
         model = onnx.load(str(p), load_external_data=False)
         props = {m.key: m.value for m in model.metadata_props}
         return json.loads(props[METADATA_KEY])
+    # a .pt2 file is a zip archive with extra files under <archive>/extra/: read ours without loading the program
+    # (which traces the whole network again, seconds for NB201's evaluation network)
+    with contextlib.suppress(zipfile.BadZipFile, OSError, ValueError), zipfile.ZipFile(p) as z:
+        name = next((n for n in z.namelist() if n.endswith(f"/extra/{PT2_METADATA_FILE}")), None)
+        if name is not None:
+            return json.loads(z.read(name).decode())
     extra = {PT2_METADATA_FILE: ""}
     with _quiet_exporter():
         torch.export.load(str(p), extra_files=extra)
