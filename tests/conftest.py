@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import importlib
 
 import pytest
@@ -11,11 +12,12 @@ from e2nas.spaces.nb201 import GroundTruth
 
 
 def pytest_collection_modifyitems(config, items):  # noqa: ARG001
-    """Modules holding a test marked ``slow`` (end-to-end runs, exports, sweeps) first, each module's tests kept
-    together and in file order (module-scoped fixtures are built once): with one test process per core
-    (pytest-xdist) the long tests then overlap the many short ones instead of ending the run alone."""
-    slow_modules = {item.module.__name__ for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.module.__name__ not in slow_modules)
+    """Files with more tests marked ``slow`` (end-to-end runs, exports, sweeps) first, each file's tests kept
+    together and in file order (a module-scoped fixture is built once): with one test process per core
+    (pytest-xdist, whole files per process) the long files then start first and the many short ones fill in
+    around them instead of a long file ending the run alone."""
+    slow = collections.Counter(item.module.__name__ for item in items if item.get_closest_marker("slow"))
+    items.sort(key=lambda item: -slow[item.module.__name__])
 
 
 @pytest.fixture(scope="session")
