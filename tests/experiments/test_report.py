@@ -106,3 +106,26 @@ def test_same_setting_in_two_dirs_warns_and_per_dir_separates(tmp_path, gt):
     apart = build_report([tmp_path / "mine", tmp_path / "theirs"], per_dir=True)
     assert sorted(g["label"] for g in apart["groups"]) == ["gdas (mine)", "gdas (theirs)"]
     assert not apart["warnings"]
+
+
+def test_params_tau_is_recorded_or_recomputed_from_the_ranked_cells(tmp_path):
+    """Runs made before results.json recorded ``params_tau`` get the same number from ranking.json's cells."""
+    import shutil
+    from pathlib import Path
+
+    from e2nas.experiments.report import find_runs
+
+    src = Path(__file__).parents[2] / "results" / "cpu-pretrained" / "runs" / "table1"
+    run = next(p for p in sorted(src.iterdir()) if (p / "ranking.json").is_file())
+    recorded = json.loads((run / "results.json").read_text())["ranking"]["params_tau"]
+    old = tmp_path / "old"
+    shutil.copytree(run, old)
+    res = json.loads((old / "results.json").read_text())
+    del res["ranking"]["params_tau"]
+    (old / "results.json").write_text(json.dumps(res))
+    (runs, _), (olds, _) = find_runs([run], with_logs=False), find_runs([old], with_logs=False)
+    assert runs[0].params_tau() == recorded and olds[0].params_tau() == pytest.approx(recorded, abs=1e-12)
+    (old / "ranking.json").unlink()
+    assert math.isnan(olds[0].params_tau())
+    groups = build_report([run])["groups"]
+    assert groups[0]["params_tau"]["values"] == [recorded]

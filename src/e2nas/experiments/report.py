@@ -76,6 +76,32 @@ class Run:
         r = self.results.get("ranking")
         return float(r["kendall_tau"]) if isinstance(r, dict) and "kendall_tau" in r else math.nan
 
+    def params_tau(self) -> float:
+        """Kendall τ of the parameter count on the same cells as :meth:`tau` (the yardstick a supernet has to
+        beat); NaN for runs made before results.json recorded it."""
+        r = self.results.get("ranking")
+        if isinstance(r, dict) and r.get("params_tau") is not None:
+            return float(r["params_tau"])
+        return self._params_tau_from_cells() if isinstance(r, dict) else math.nan
+
+    def _params_tau_from_cells(self) -> float:
+        """For runs made before results.json recorded it: the same τ from ranking.json's ranked cells and the
+        space's ground truth (NaN without either)."""
+        from scipy.stats import kendalltau
+
+        from e2nas.spaces import SpaceError, get_space
+
+        try:
+            per_cell = json.loads((self.dir / "ranking.json").read_text())["per_cell"]
+            space = get_space(self.space)
+            gt = space.ground_truth()
+        except (OSError, ValueError, KeyError, TypeError, SpaceError):
+            return math.nan
+        if gt is None or len(per_cell) < 2:
+            return math.nan
+        params = [gt.value(space.parse(c["cell"]), "params_M") for c in per_cell]
+        return float(kendalltau(params, [c["ground_truth"] for c in per_cell]).statistic)
+
     def internals(self) -> dict[str, float] | None:
         """The latent search's logged internals (:mod:`e2nas.experiments.internals`); None for other methods."""
         from e2nas.experiments.internals import run_internals, total_steps
@@ -244,6 +270,7 @@ class Group:
             "cells_seen": stats([r.cells_seen() for r in self.runs if r.space == "nb201"]),
             "search_time_s": stats([r.search_time() for r in self.runs]),
             "kendall_tau": stats([r.tau() for r in self.runs]),
+            "params_tau": stats([r.params_tau() for r in self.runs]),
             "monitor_time_s": stats([r.monitor_time() for r in self.runs]),
             "peak_memory_mb": stats([r.results.get("peak_memory_mb", math.nan) for r in self.runs]),
             "peak_memory_kind": sorted({str(r.results.get("peak_memory_kind")) for r in self.runs}),
@@ -376,7 +403,7 @@ def _rows(report: dict[str, Any], latex: bool) -> dict[str, list[list[str]]]:
         t1.append(
             [label, str(g["n"])]
             + [fmt_stat(g["final"][c], 2, pm, dash) for c in report["columns"]]
-            + [fmt_tau(g["kendall_tau"], pm, dash)]
+            + [fmt_tau(g["kendall_tau"], pm, dash), fmt_tau(g.get("params_tau", stats([])), pm, dash)]
             + [fmt_stat(g["search_time_s"], 0, pm, dash), fmt_stat(g["peak_memory_mb"], 0, pm, dash)]
         )
         delta = [
@@ -390,7 +417,7 @@ def _rows(report: dict[str, Any], latex: bool) -> dict[str, list[list[str]]]:
                 for c in report["columns"]
             ]
             + [fmt_stat(g["best_epoch"], 1, pm, dash), fmt_stat(stats(delta), 2, pm, dash)]
-            + [fmt_tau(g["kendall_tau"], pm, dash)]
+            + [fmt_tau(g["kendall_tau"], pm, dash), fmt_tau(g.get("params_tau", stats([])), pm, dash)]
         )
         if "largest_visited" in g and g["largest_visited"]["cifar10_valid"]["n"]:
             big = g["largest_visited"]
@@ -472,9 +499,11 @@ def to_markdown(report: dict[str, Any]) -> str:
         return out
 
     lines = ["## Table 1: final architecture (NB201 ground truth, %)", ""]
-    lines += table(["Method", "n", *cols, "supernet τ", "search time (s)", "peak mem (MB)"], t1 + ref)
+    lines += table(["Method", "n", *cols, "supernet τ", "params τ", "search time (s)", "peak mem (MB)"], t1 + ref)
     lines += ["", "## Table 2: final / best during search (NB201 ground truth, %)", ""]
-    lines += table(["Method", "n", *cols, "best at epoch", "Δ C10 valid (best − final)", "supernet τ"], t2 + r["yard"])
+    lines += table(
+        ["Method", "n", *cols, "best at epoch", "Δ C10 valid (best − final)", "supernet τ", "params τ"], t2 + r["yard"]
+    )
     if r["visited"]:
         lines += [
             "",

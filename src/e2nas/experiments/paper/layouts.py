@@ -74,6 +74,13 @@ def _tau(g: dict[str, Any], st: Style) -> Entry:
     return Entry(fmt_tau(g["kendall_tau"], st.pm, st.dash), stats(vals) if vals else None)
 
 
+def _params_tau(g: dict[str, Any], st: Style) -> Entry:
+    """The parameter count's τ on the same cells as the supernet τ (the yardstick it has to beat)."""
+    got = g.get("params_tau") or stats([])
+    vals = [v for v in got["values"] if not math.isnan(v)]
+    return Entry(fmt_tau(got, st.pm, st.dash), stats(vals) if vals else None)
+
+
 def _time(g: dict[str, Any], st: Style) -> Entry:
     return _stat(g["search_time_s"], st, 0)
 
@@ -155,7 +162,8 @@ COMMON_NOTES = [
     "NB201 v1_0 column (`cifar10_test_v10`), the release the E²NAS authors used.",
     "Supernet τ: Kendall τ between the final supernet's inherited-weight accuracy and NB201 C10 valid over the "
     "run's ranking sample (results.json `ranking`, as `e2nas rank`), mean ± std over runs; ⚠ marks τ ≤ 0 (the "
-    "supernet ranks cells backwards: the comparison is not evidence).",
+    "supernet ranks cells backwards: the comparison is not evidence). Params τ: the parameter count's τ on the same "
+    "cells (the yardstick a supernet has to beat; – for runs made before results.json recorded it).",
     "Search time: wall-clock seconds of a search, without the time of epoch monitors.",
 ]
 TABLE2_PUBLISHED = (
@@ -181,7 +189,7 @@ def table1(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
             + [Entry(str(g["epochs"]), g["epochs"])]
             + [_stat(g["final"][c], st) for c in cols]
             + [_largest(g, st, c) for c in cols]
-            + [_tau(g, st), _time(g, st)]
+            + [_tau(g, st), _params_tau(g, st), _time(g, st)]
         )
     names = [PUBLISHED_FOR[m] for m in DISPLAY if m in PUBLISHED_FOR and any(g["method"] == m for g in groups)]
     header = [
@@ -191,10 +199,11 @@ def table1(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
         *(COLUMN_TITLES[c] for c in cols),
         *(f"largest visited: {COLUMN_TITLES[c]}" for c in cols),
         "supernet τ",
+        "params τ",
         "search time (s)",
     ]
     notes = [*COMMON_NOTES, "epochs: search epochs (DARTS: 1/5 of the others', as the paper's 50 vs 250)."]
-    blank: list[str | None] = [None] * 6
+    blank: list[str | None] = [None] * 7
     ref, yard_notes = _reference(groups, cols + blank, cols + blank, names, published, st, 2)
     return Table(
         "table1",
@@ -237,6 +246,7 @@ def table2(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
                 _stat(g["final"]["imagenet16_test"], st),
                 _stat(g["best_epoch"], st, 1),
                 _tau(g, st),
+                _params_tau(g, st),
                 _time(g, st),
             ]
         )
@@ -252,10 +262,21 @@ def table2(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
         "IN16 test",
         "best at epoch",
         "supernet τ",
+        "params τ",
         "search time (s)",
     ]
-    cols = ["cifar10_test_v10", None, None, "cifar100_test", "imagenet16_test", None, None, None]
-    yard_cols = ["cifar10_test_v10", "cifar10_test_v10", None, "cifar100_test", "imagenet16_test", None, None, None]
+    cols = ["cifar10_test_v10", None, None, "cifar100_test", "imagenet16_test", None, None, None, None]
+    yard_cols = [
+        "cifar10_test_v10",
+        "cifar10_test_v10",
+        None,
+        "cifar100_test",
+        "imagenet16_test",
+        None,
+        None,
+        None,
+        None,
+    ]
     names = [PUBLISHED_FOR[m] for m in ("gdas", "e2nas") if any(g["method"] == m for g in groups)]
     ref, yard_notes = _reference(groups, cols, yard_cols, names, published, st, 3)
     notes = [
@@ -293,6 +314,7 @@ def fig1a(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:  #
             _largest(g, st, "cifar10_valid"),
             _largest(g, st, "cifar10_test_v10"),
             _tau(g, st),
+            _params_tau(g, st),
             _time(g, st),
         ]
         for g in sorted(groups, key=key)
@@ -306,9 +328,10 @@ def fig1a(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:  #
         "largest visited: C10 valid",
         "largest visited: C10 test (v1_0)",
         "supernet τ",
+        "params τ",
         "search time (s)",
     ]
-    cols = ["cifar10_valid", "cifar10_test_v10", None, None, None, None]
+    cols = ["cifar10_valid", "cifar10_test_v10", None, None, None, None, None]
     ref, yard_notes = _reference(groups, cols, cols, [], False, st, 2)
     return Table(
         "fig1a",
@@ -339,6 +362,7 @@ def fig1b(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:  #
                 _stat(f.get("last", stats([])), st),
                 _stat(f.get("change", stats([])), st),
                 _tau(g, st),
+                _params_tau(g, st),
                 _time(g, st),
             ]
         )
@@ -351,6 +375,7 @@ def fig1b(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:  #
         "acc. at the end",
         "change (pp)",
         "supernet τ",
+        "params τ",
         "search time (s)",
     ]
     notes = [
