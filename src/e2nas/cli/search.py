@@ -220,12 +220,11 @@ def _millions(flag: str, text: str | None) -> float | None:
 def _write_plots(run_dir: str) -> list:
     """The run's figures (search curve, D-VAE latent map with its trajectory). The results are already safe on
     disk, so a plotting failure is a warning, not an error."""
-    from pathlib import Path
-
     from e2nas.experiments.plots import make_plots
+    from e2nas.rundir import RunPaths
 
     try:
-        return make_plots([run_dir], Path(run_dir) / "plots")
+        return make_plots([run_dir], RunPaths(run_dir).plots)
     except Exception as err:  # noqa: BLE001 - never lose a finished search to a figure
         typer.echo(f"warning: no plots ({type(err).__name__}: {err}); `e2nas report {run_dir}` retries", err=True)
         return []

@@ -6,14 +6,14 @@ from __future__ import annotations
 import typer
 
 from e2nas.cli.common import fail, print_json
+from e2nas.rundir import RunPaths
 
 
 def _from_run(run_dir: str) -> tuple[str, str]:
     """(space, architecture) of the final answer of the search in ``run_dir``."""
     import json
-    from pathlib import Path
 
-    path = Path(run_dir) / "results.json"
+    path = RunPaths(run_dir).results
     if not path.is_file():
         fail(f"--from {run_dir}: no results.json there (is it a finished `e2nas search` run directory?)")
     try:

@@ -18,7 +18,8 @@ import torch
 
 from e2nas.engine.checkpoint import CheckpointError, read_checkpoint
 from e2nas.engine.config import SearchConfig
-from e2nas.engine.load import CHECKPOINT, read_run_config, read_snapshot
+from e2nas.engine.load import read_run_config, read_snapshot
+from e2nas.rundir import CHECKPOINT
 
 #: the name of the shipped supernet as ``init_supernet`` / ``e2nas rank`` take it
 SHIPPED = "shipped"

@@ -14,17 +14,14 @@ import torch
 
 from e2nas.engine.checkpoint import CheckpointError, read_checkpoint
 from e2nas.engine.config import SearchConfig
+from e2nas.rundir import CHECKPOINT, CONFIG, SNAPSHOTS, RunPaths
 from e2nas.safeio import atomic_write_bytes, ensure_dir, load_torch_file
 from e2nas.safeio.torch_files import CorruptFileError, UnsafeFileError
 from e2nas.spaces import get_space
 
-CONFIG = "config.json"
-CHECKPOINT = "checkpoint.pt"
-SNAPSHOTS = "snapshots"
-
 
 def snapshot_path(run_dir: Path, epoch: int) -> Path:
-    return run_dir / SNAPSHOTS / f"epoch-{epoch:04d}.pt"
+    return RunPaths(run_dir).snapshot(epoch)
 
 
 def kept_epochs(run_dir: str | Path) -> list[int]:

@@ -43,6 +43,7 @@ from e2nas.engine.meters import NonFiniteError, on_device
 from e2nas.engine.meters import StepMeters as _Meters
 from e2nas.engine.signals import on_stop_signals
 from e2nas.provenance import code_version
+from e2nas.rundir import CHECKPOINT, CONFIG, LOG, RANKING, RESULTS
 from e2nas.safeio import (
     FileAccessError,
     atomic_write_json,
@@ -54,12 +55,6 @@ from e2nas.safeio import (
 from e2nas.searchers import SearchContext, Searcher, check_space, create_searcher, get_searcher_class
 from e2nas.searchers.budget import Budget, BudgetError
 from e2nas.spaces import Arch, get_space
-
-CHECKPOINT = "checkpoint.pt"
-LOG = "log.jsonl"
-RESULTS = "results.json"
-CONFIG = "config.json"
-
 
 #: ``hook(ctx, record, history)`` at every epoch end: this epoch's log record (not yet written) and the earlier
 #: records (restored on resume); returns extra fields for the log line, or None
@@ -584,7 +579,7 @@ class SearchEngine:
         cfg = self.config
         if cfg.rank_cells == 0 or self.gt is None:
             return None
-        from e2nas.ranking import RANKING_FILE, TABLE_YARDSTICKS, rank_supernet
+        from e2nas.ranking import TABLE_YARDSTICKS, rank_supernet
         from e2nas.ranking.yardsticks import yardstick_scores
 
         images = None if cfg.rank_images is None else min(cfg.rank_images, len(self.valid_loader.y))
@@ -601,7 +596,7 @@ class SearchEngine:
             calib=self.ctx.calib(),
             yardsticks=lambda cells: yardstick_scores(table, cells),
         )
-        atomic_write_json(self.out / RANKING_FILE, r.to_dict())
+        atomic_write_json(self.out / RANKING, r.to_dict())
         return r.summary()
 
     def _rewrite_log(self) -> None:

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from e2nas.rundir import LOG, RESULTS
+
 #: (run name, method, epsilon): the four curves of Fig. 1(b)
 METHODS: tuple[tuple[str, str, float], ...] = (
     ("darts-v1", "darts-v1", 0.0),
@@ -61,7 +63,7 @@ def run(
         for seed in seeds:
             d = out / f"{name}-s{seed}"
             dirs.append(d)
-            if (d / "results.json").is_file():
+            if (d / RESULTS).is_file():
                 continue
             cfg = make_config(preset, method, "darts", seed=seed, epsilon=eps, epochs=epochs, steps_per_epoch=steps)
             SearchEngine(cfg, d, resume=True, progress=False, epoch_hooks=[ArchForgettingMonitor()]).run()
@@ -75,7 +77,7 @@ def curves(out: Path) -> dict[str, dict[str, Any]]:
     for name, _, _ in METHODS:
         first, mean, drops = [], [], []
         for d in sorted(out.glob(f"{name}-s*")):
-            log = [json.loads(line) for line in (d / "log.jsonl").read_text().splitlines()]
+            log = [json.loads(line) for line in (d / LOG).read_text().splitlines()]
             first.append([r["fg_acc"][0] for r in log])
             mean.append([r["fg_mean_acc"] for r in log])
             # forgetting: how far each tracked architecture fell from its best inherited-weight accuracy

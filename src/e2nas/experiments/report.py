@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from e2nas.rundir import LOG, RANKING, RESULTS
 from e2nas.spaces.nb201 import PAPER_COLUMNS
 
 #: table headers of the paper's columns
@@ -92,7 +93,7 @@ class Run:
         from e2nas.spaces import SpaceError, get_space
 
         try:
-            per_cell = json.loads((self.dir / "ranking.json").read_text())["per_cell"]
+            per_cell = json.loads((self.dir / RANKING).read_text())["per_cell"]
             space = get_space(self.space)
             gt = space.ground_truth()
         except (OSError, ValueError, KeyError, TypeError, SpaceError):
@@ -155,7 +156,7 @@ class Run:
 
 
 def read_log(run_dir: Path) -> list[dict[str, Any]]:
-    path = run_dir / "log.jsonl"
+    path = run_dir / LOG
     if not path.exists():
         return []
     out = []
@@ -178,7 +179,7 @@ def find_runs(dirs: list[str | Path], with_logs: bool = True) -> tuple[list[Run]
         root = Path(d)
         if not root.exists():
             raise ReportError(f"{root} does not exist; give directories that hold runs (results.json)")
-        files = [root] if root.is_file() else sorted(root.rglob("results.json"))
+        files = [root] if root.is_file() else sorted(root.rglob(RESULTS))
         for f in files:
             run_dir = f.parent.resolve()
             if run_dir in seen:

@@ -18,15 +18,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from e2nas.safeio.lock import LOCK_NAME, hold_run_dir
+from e2nas.rundir import ERROR, LOCK, PLACEMENT, RESULTS, REUSED, SWEEP_RUN
+from e2nas.safeio.lock import hold_run_dir
 
-#: what a sweep writes into a reused run's directory: where its files came from
-REUSED = "reused.json"
 #: config fields that change neither the search nor its final ranking (threads: CPU results do not depend on
 #: them, the engine's resume check says the same); ``options`` is replaced by the resolved searcher options
 _FREE = frozenset({"threads", "snapshot_every", "options"})
 #: files of the source run that describe the source's own sweep entry or process, not the result
-_OWN = frozenset({"sweep_run.json", "sweep_placement.json", REUSED, "error.json", LOCK_NAME})
+_OWN = frozenset({SWEEP_RUN, PLACEMENT, REUSED, ERROR, LOCK})
 
 
 def _canon(obj: Any) -> Any:
@@ -68,8 +67,8 @@ def spec_key(spec: Any) -> str:
 def finished_key(run_dir: Path) -> str | None:
     """The key of a finished sweep run, or None when ``run_dir`` is not one (or its files are unreadable)."""
     try:
-        results = json.loads((run_dir / "results.json").read_text())
-        spec = json.loads((run_dir / "sweep_run.json").read_text())
+        results = json.loads((run_dir / RESULTS).read_text())
+        spec = json.loads((run_dir / SWEEP_RUN).read_text())
         return run_key(results["config"], results["searcher_options"], spec.get("monitors") or {})
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -92,7 +91,7 @@ def index_finished(dirs: list[Path]) -> dict[str, Path]:
 def reuse_sources(specs: list[Any], root: Path, roots: list[Path]) -> dict[str, Path]:
     """run name -> the finished run under ``roots`` that each unfinished run of ``specs`` (directories under
     ``root``) may be copied from. The roots are read only when some run is unfinished."""
-    pending = [s for s in specs if not (root / s.name / "results.json").exists()]
+    pending = [s for s in specs if not (root / s.name / RESULTS).exists()]
     if not roots or not pending:
         return {}
     finished = index_finished(roots)
@@ -114,21 +113,21 @@ def adopt(source: Path, run_dir: Path, spec: dict[str, Any]) -> None:
 
 
 def _adopt_locked(source: Path, run_dir: Path, spec: dict[str, Any]) -> None:
-    if (run_dir / "results.json").exists():  # another process finished it meanwhile: keep its result
+    if (run_dir / RESULTS).exists():  # another process finished it meanwhile: keep its result
         return
     for stale in run_dir.iterdir():  # an unfinished attempt of this run: nothing of it may outlive the copy
-        if (stale.is_file() or stale.is_symlink()) and stale.name != LOCK_NAME:  # the lock file is ours now
+        if (stale.is_file() or stale.is_symlink()) and stale.name != LOCK:  # the lock file is ours now
             stale.unlink()
-    files = sorted(p for p in source.iterdir() if p.name not in _OWN and p.name != "results.json")
+    files = sorted(p for p in source.iterdir() if p.name not in _OWN and p.name != RESULTS)
     for p in files:
         if p.is_dir():
             shutil.rmtree(run_dir / p.name, ignore_errors=True)
             shutil.copytree(p, run_dir / p.name)
         else:
             _copy(p, run_dir / p.name)
-    (run_dir / "sweep_run.json").write_text(json.dumps(spec, indent=2) + "\n")
+    (run_dir / SWEEP_RUN).write_text(json.dumps(spec, indent=2) + "\n")
     (run_dir / REUSED).write_text(json.dumps({"from": str(source.absolute())}, indent=2) + "\n")
-    _copy(source / "results.json", run_dir / "results.json")  # last: from here on the run counts as finished
+    _copy(source / RESULTS, run_dir / RESULTS)  # last: from here on the run counts as finished
 
 
 def _copy(src: Path, dst: Path) -> None:

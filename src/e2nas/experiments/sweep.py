@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from e2nas.experiments.placement import GpuPlan, PlacementError, SlotPool, assign_gpu, plan_gpus, where_am_i
+from e2nas.rundir import CHECKPOINT, ERROR, PLACEMENT, RESULTS, SWEEP_RUN
 
 
 def summary_path(root: Path, name: str) -> Path:
@@ -33,13 +34,9 @@ def summary_path(root: Path, name: str) -> Path:
     return Path(root) / f"sweep_summary_{re.sub(r'[^A-Za-z0-9._=,+-]', '_', name)}.json"
 
 
-ERROR = "error.json"
 #: a run another process holds (safeio.lock): skipped now, picked up by a later sweep if still unfinished
 BUSY = "busy"
 BUSY_EXIT = 75  # EX_TEMPFAIL
-RUN_SPEC = "sweep_run.json"
-#: where the run executed (host, Ray node, GPU), written by the run process itself
-PLACEMENT = "sweep_placement.json"
 #: top-level keys of a sweep file
 KEYS = (
     "name",
@@ -368,13 +365,13 @@ def run_status(run_dir: Path) -> str:
     from the files in ``run_dir``."""
     from e2nas.safeio.lock import held_by_other
 
-    if (run_dir / "results.json").exists():
+    if (run_dir / RESULTS).exists():
         return "finished"
     if held_by_other(run_dir) is not None:
         return "running"
     if (run_dir / ERROR).exists():
         return "failed"
-    if (run_dir / "checkpoint.pt").exists():
+    if (run_dir / CHECKPOINT).exists():
         return "interrupted"
     return "pending"
 
@@ -395,7 +392,7 @@ def execute_run(
     out = Path(run_dir)
     entry: dict[str, Any] = {"name": out.name, "dir": str(out), **spec}
     t0 = time.time()
-    if (out / "results.json").exists():
+    if (out / RESULTS).exists():
         return {**entry, "status": "skipped", **_result_fields(out)}
     resume = False
     lock = contextlib.ExitStack()
@@ -411,12 +408,12 @@ def execute_run(
         out.mkdir(parents=True, exist_ok=True)
         # the run's one writer from here on: a second sweep on this directory gets "busy" and touches nothing
         lock.enter_context(hold_run_dir(out))
-        if (out / "results.json").exists():  # finished by another process while this one waited to start
+        if (out / RESULTS).exists():  # finished by another process while this one waited to start
             return {**entry, "status": "skipped", **_result_fields(out)}
-        resume = (out / "checkpoint.pt").exists()
+        resume = (out / CHECKPOINT).exists()
         (out / ERROR).unlink(missing_ok=True)
         (out / PLACEMENT).unlink(missing_ok=True)  # written again below; never report a stale one
-        (out / RUN_SPEC).write_text(json.dumps(spec, indent=2) + "\n")
+        (out / SWEEP_RUN).write_text(json.dumps(spec, indent=2) + "\n")
         entry["placement"] = {**where_am_i(), "device": device or "config"}
         (out / PLACEMENT).write_text(json.dumps(entry["placement"], indent=2) + "\n")
         run = RunSpec.from_dict(spec)
@@ -432,7 +429,7 @@ def execute_run(
         if isinstance(err, RunDirBusyError):  # another sweep is running it: not a failure, nothing to record
             return {**entry, "status": BUSY, "error": f"running in another process ({err.holder})"}
         if isinstance(err, KeyboardInterrupt):
-            status = "interrupted" if (out / "checkpoint.pt").exists() else "not started"
+            status = "interrupted" if (out / CHECKPOINT).exists() else "not started"
             return {**entry, "status": status, "resumed": resume, "wall_s": time.time() - t0}
         msg = _error_line(err)
         try:
@@ -460,7 +457,7 @@ def _error_line(err: BaseException) -> str:
 
 def _result_fields(run_dir: Path) -> dict[str, Any]:
     try:
-        res = json.loads((run_dir / "results.json").read_text())
+        res = json.loads((run_dir / RESULTS).read_text())
         return {
             "final_index": res["final"]["index"],
             "final_cifar10_valid": res["final"]["ground_truth"]["cifar10_valid"],
@@ -499,10 +496,10 @@ def _collect_local(spec: dict[str, Any], run_dir: Path, exitcode: int | None, t0
         holder = held_by_other(run_dir) or "it has finished since"
         return {**entry, "status": BUSY, "error": f"running in another process ({holder})"}
     entry.update(_read_placement(run_dir))
-    if exitcode == 0 and (run_dir / "results.json").exists():
+    if exitcode == 0 and (run_dir / RESULTS).exists():
         return {**entry, "status": "finished", **_result_fields(run_dir)}
     if exitcode == 130:  # stopped before its first checkpoint: nothing to resume, it starts afresh next time
-        return {**entry, "status": "interrupted" if (run_dir / "checkpoint.pt").exists() else "not started"}
+        return {**entry, "status": "interrupted" if (run_dir / CHECKPOINT).exists() else "not started"}
     err_file = run_dir / ERROR
     if err_file.exists():
         try:
@@ -699,7 +696,7 @@ def run_sweep(
         sources = reuse_sources(sweep.runs, root, reuse_roots)
     for spec in sweep.runs:
         run_dir = root / spec.name
-        if (run_dir / "results.json").exists():
+        if (run_dir / RESULTS).exists():
             entry = {"name": spec.name, "dir": str(run_dir), **spec.to_dict(), "status": "skipped"}
             entry.update(_result_fields(run_dir))
             entries.append(entry)

@@ -31,10 +31,10 @@ from e2nas.data import NUM_CLASSES, load_embedded
 from e2nas.data.datasets import NORMALISATION
 from e2nas.engine.checkpoint import CheckpointError, read_checkpoint
 from e2nas.netcost import count_module
+from e2nas.rundir import CHECKPOINT, CONFIG, RESULTS
 from e2nas.safeio import FileAccessError, describe_os_error
 from e2nas.spaces import SpaceError, get_space
 from e2nas.train.config import TrainConfig
-from e2nas.train.loop import CHECKPOINT, CONFIG, RESULTS
 from e2nas.train.loop import FORMAT as TRAIN_FORMAT
 
 FORMATS = ("onnx", "pt2")

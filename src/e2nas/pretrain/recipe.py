@@ -18,6 +18,7 @@ import torch
 
 from e2nas.engine import SearchConfig, SearchEngine, make_config
 from e2nas.engine.init_weights import RECORD_FILE, WEIGHTS_FILE
+from e2nas.rundir import RunPaths
 from e2nas.safeio import atomic_write_bytes, atomic_write_json
 
 #: BN statistics the record's ranking is scored with (docs/results/pretrain: batch statistics rank the long-trained
@@ -199,7 +200,7 @@ def pretrain(
         from e2nas.safeio import ensure_dir
 
         ensure_dir(out, "pretraining directory (--out)")
-        if not (out / "checkpoint.pt").exists():
+        if not RunPaths(out).checkpoint.exists():
             atomic_write_json(out / RECIPE_FILE, recipe.to_dict())
     results = engine.run()
     if results is None:

@@ -17,12 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from e2nas.rundir import RANKING
 from e2nas.spaces.nb201 import NUM_CELLS, Cell
 
 #: the metric supernet accuracy is ranked against (NB201's cifar10-valid: the same split a search validates on)
 RANK_METRIC = "cifar10_valid"
 #: per-cell ranking of a run's final supernet, next to its results.json
-RANKING_FILE = "ranking.json"
+RANKING_FILE = RANKING  # the run directory's file (e2nas.rundir)
 #: conv ops (what under-trained supernets penalise; τ against their count diagnoses it)
 _CONV_OPS = (2, 3)
 #: yardsticks read from the benchmark table: name -> NB201 column (free)

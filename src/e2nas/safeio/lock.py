@@ -14,13 +14,15 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from e2nas.rundir import LOCK
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 #: the lock file, inside the run directory (not a run record: reports and copies leave it out)
-LOCK_NAME = ".e2nas.lock"
+LOCK_NAME = LOCK
 
 
 class RunDirBusyError(RuntimeError):

@@ -28,6 +28,7 @@ from e2nas.data.loader import stream_seed
 from e2nas.engine.checkpoint import CheckpointError, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from e2nas.engine.signals import on_stop_signals
 from e2nas.provenance import code_version
+from e2nas.rundir import CHECKPOINT, CONFIG, LOG, RESULTS
 from e2nas.safeio import (
     FileAccessError,
     atomic_write_json,
@@ -42,7 +43,6 @@ from e2nas.train.config import TrainConfig
 from e2nas.train.data import train_test_sets
 
 FORMAT = "e2nas-train-checkpoint"
-CHECKPOINT, LOG, RESULTS, CONFIG = "checkpoint.pt", "log.jsonl", "results.json", "config.json"
 
 
 def cosine_lr(lr: float, lr_min: float, t: float, epochs: float) -> float:
