@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import typer
 
 from e2nas.cli.common import fail, print_json
@@ -95,7 +97,16 @@ def search(
 ) -> None:
     """Run (or --resume) one architecture search and write results.json to --out."""
     from e2nas.data import DataMissingError
-    from e2nas.engine import CheckpointError, ConfigError, SearchEngine, SearchError, make_config
+    from e2nas.engine import (
+        CheckpointError,
+        ConfigError,
+        ResumeError,
+        SearchEngine,
+        SearchError,
+        make_config,
+        resume_config,
+    )
+    from e2nas.rundir import RunPaths
     from e2nas.safeio import RunDirBusyError
     from e2nas.searchers import SearcherError, get_searcher_class
     from e2nas.spaces import SpaceError
@@ -127,9 +138,13 @@ def search(
     }
     options = _method_opts(opt, variant=variant, gamma=gamma)
     try:
-        stored = _stored_config(out) if resume else None
-        if stored is not None:  # `--resume --out DIR` alone continues DIR's run; given flags still apply
-            cfg = _apply(stored, method, preset, options, overrides, space)
+        if resume and out is not None and RunPaths(out).config.is_file():
+            # `--resume --out DIR` alone continues DIR's run; given flags still apply
+            given = {**overrides, "method": method, "preset": preset, "space": space, "options": options}
+            try:
+                cfg = resume_config(out, given)
+            except ResumeError as err:
+                _refuse_resume(err)
         else:
             method, preset = method or DEFAULT_METHOD, preset or DEFAULT_PRESET
             get_searcher_class(method)
@@ -230,40 +245,16 @@ def _write_plots(run_dir: str) -> list:
         return []
 
 
-def _stored_config(out: str | None):
-    """The config.json of the run in ``out`` (None when there is none to resume from)."""
-    import json
-    from pathlib import Path
-
-    from e2nas.engine.config import SearchConfig
-
-    if out is None or not (Path(out) / "config.json").is_file():
-        return None
-    try:
-        return SearchConfig.from_dict(json.loads((Path(out) / "config.json").read_text()))
-    except (ValueError, TypeError) as err:
-        fail(f"{out}/config.json is not a readable run config ({err}); resume with the run's original flags")
-
-
-def _apply(stored, method: str | None, preset: str | None, options: dict[str, str], overrides: dict, space: str | None):
-    """``stored`` with the flags the user gave on top; a different method, preset or space is a different run."""
-    pairs = (("method", method, stored.method), ("preset", preset, stored.preset), ("space", space, stored.space))
-    for flag, given, have in pairs:
-        if given is not None and given != have:
-            fail(f"--{flag} {given} does not match the run being resumed ({flag} {have}); drop it or use another --out")
-    given_init = overrides.get("init_supernet")
-    if given_init is not None and given_init != stored.init_supernet:
-        started = f"from {stored.init_supernet}" if stored.init_supernet else "from fresh weights"
+def _refuse_resume(err) -> NoReturn:
+    """A :class:`~e2nas.engine.ResumeError` as one line in the words of the command line (its flags, --out)."""
+    if err.field is None:
+        fail(str(err))
+    flag = "--" + err.field.replace("_", "-")
+    if err.field == "init_supernet":
         fail(
-            f"--init-supernet {given_init} does not match the run being resumed (it started {started}); drop "
-            "--init-supernet or use another --out"
+            f"{flag} {err.given} does not match the run being resumed ({err.detail}); drop {flag} or use another --out"
         )
-    for key, value in overrides.items():
-        if value is not None:
-            setattr(stored, key, value)
-    stored.options = {**stored.options, **options}
-    stored.validate()
-    return stored
+    fail(f"{flag} {err.given} does not match the run being resumed ({err.detail}); drop it or use another --out")
 
 
 def _gt_line(g: dict[str, float] | None, dataset: str = "") -> str:

@@ -11,6 +11,7 @@ from e2nas.engine.config import (
 )
 from e2nas.engine.load import kept_epochs, load_supernet, read_run_config
 from e2nas.engine.loop import SearchEngine, SearchError, cosine_lr, plateau_lr, run_search, scheduled_lr
+from e2nas.engine.resume import ResumeError, resume_config
 
 __all__ = [
     "DEFAULT_METHOD",
@@ -18,6 +19,7 @@ __all__ = [
     "PRESETS",
     "CheckpointError",
     "ConfigError",
+    "ResumeError",
     "SearchConfig",
     "SearchEngine",
     "SearchError",
@@ -28,5 +30,6 @@ __all__ = [
     "load_supernet",
     "make_config",
     "read_run_config",
+    "resume_config",
     "run_search",
 ]
