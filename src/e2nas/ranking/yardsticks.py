@@ -58,11 +58,11 @@ def yardstick_scores(
     out: dict[str, tuple[list[float], float, str]] = {}
     for name in names:
         if name in TABLE_YARDSTICKS:
-            if space_name != "nb201":
-                raise RankError(f"yardstick {name!r} is an NB201 table column; the {space_name} space has no table")
-            from e2nas.spaces.nb201 import GroundTruth
+            from e2nas.spaces import get_space
 
-            table = GroundTruth()
+            table = get_space(space_name).ground_truth()
+            if table is None:
+                raise RankError(f"yardstick {name!r} is an NB201 table column; the {space_name} space has no table")
             out[name] = ([table.value(c, TABLE_YARDSTICKS[name]) for c in cells], 0.0, "table")
         elif name in PROXIES:
             if network is None or images is None:
