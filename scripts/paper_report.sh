@@ -6,7 +6,7 @@
 #      curves, τ and latent-map figures) in docs/results/<preset>/full/;
 #   4. the contrasts the analysis quotes (differences, seed spreads, p, τ) in docs/results/<preset>/contrasts.md
 #      (scripts/paper_cpu_contrasts.py);
-#   5. for the cpu preset, the Table 1 of README.md and of docs/results/cpu/analysis.md (scripts/readme_tables.py).
+#   5. the Table 1 blocks of README.md and of docs/results/<preset>/analysis.md (scripts/readme_tables.py).
 # Run records live in results/ (data), what they make in docs/results/ (reports); reports only read the committed
 # records, so they regenerate from a checkout:
 #   scripts/paper_report.sh cpu                       # all steps (needs runs/cpu)
@@ -32,6 +32,4 @@ e2nas report "${dirs[@]}" --per-dir --published --out "$out/full/report.md"
   echo
   python scripts/paper_cpu_contrasts.py "$runs" --markdown
 } > "$out/contrasts.md"
-if [ "$preset" = cpu ]; then
-  python scripts/readme_tables.py
-fi
+python scripts/readme_tables.py
