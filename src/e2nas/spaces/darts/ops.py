@@ -10,25 +10,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-
-class ReLUConvBN(nn.Sequential):
-    """ReLU -> Conv (no bias) -> BN: DARTS' preprocessing of a cell's inputs (the same block as NB201's
-    ``nor_conv_kxk``, defined again so that each space stays one self-contained folder)."""
-
-    def __init__(
-        self,
-        c_in: int,
-        c_out: int,
-        kernel_size: int,
-        stride: int = 1,
-        affine: bool = True,
-        track_running_stats: bool = True,
-    ) -> None:
-        super().__init__(
-            nn.ReLU(inplace=False),
-            nn.Conv2d(c_in, c_out, kernel_size, stride=stride, padding=kernel_size // 2, bias=False),
-            nn.BatchNorm2d(c_out, affine=affine, track_running_stats=track_running_stats),
-        )
+from e2nas.blocks import ReLUConvBN
 
 
 class StridedZero(nn.Module):
