@@ -2,7 +2,7 @@
 sample std over seeds) next to the best and the largest NB201 cell under the same budget, and a figure of C10
 valid accuracy against FLOPs with NB201's Pareto front drawn from the bundled table.
 
-    python scripts/budget_report.py runs/cpu/budget --out docs/results/budget
+    python scripts/budget_report.py runs/cpu-pretrained/budget --out docs/results/budget
 
 Reads every results.json under the given directories that was searched under a budget; writes report.md,
 runs.csv and accuracy_vs_flops.png into --out.
