@@ -306,7 +306,9 @@ def _expand(data: dict[str, Any], where: str) -> tuple[list[RunSpec], list[str],
                 try:
                     spec = RunSpec(m, int(seed), preset, ds, eps, opts, resolve(preset, ov, own), monitors)
                     run_name = spec.name
-                except (ConfigError, SearcherError) as err:
+                    if monitors_spec:  # a monitor on a space it cannot read fails here, not after an epoch
+                        build_monitors(monitors_spec, spec.config().space)
+                except (ConfigError, SearcherError, MonitorError) as err:
                     raise SweepError(f"{where}: run {m} seed {seed}: {err}") from None
                 if run_name not in seen:
                     seen.add(run_name)
