@@ -42,7 +42,7 @@ REGISTRIES = (
     ("e2nas.engine.config", "PRESETS"),
     ("e2nas.data.registry", "DATASETS"),
     ("e2nas.train.data", "_SOURCES"),
-    ("e2nas.experiments.monitors", "MONITORS"),
+    ("e2nas.experiments.monitors.registry", "MONITORS"),
     ("e2nas.experiments.paper.layouts", "LAYOUTS"),
 )
 

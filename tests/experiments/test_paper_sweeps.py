@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from e2nas.engine import PRESETS
-from e2nas.experiments.paper.reproduce import EXPERIMENTS, plan, with_preset
+from e2nas.experiments.paper.reproduce import EXPERIMENTS, OPT_IN, plan, with_preset
 from e2nas.experiments.sweep import SweepError, parse_sweep, read_sweep_file
 from e2nas.searchers import get_searcher_class
 
@@ -20,8 +20,8 @@ def load(name, preset=None):
     return parse_sweep(with_preset(read_sweep_file(path), preset), str(path))
 
 
-def test_one_file_per_layout():
-    assert sorted(p.stem for p in SWEEPS.glob("*.yaml")) == sorted(EXPERIMENTS)
+def test_one_file_per_layout_and_per_opt_in_experiment():
+    assert sorted(p.stem for p in SWEEPS.glob("*.yaml")) == sorted(EXPERIMENTS + OPT_IN)
 
 
 def test_table1_every_method_both_e2nas_variants_three_seeds():

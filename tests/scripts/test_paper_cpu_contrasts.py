@@ -1,7 +1,7 @@
-"""scripts/paper_cpu_contrasts.py: the numbers the analysis of the paper experiments quotes, on the committed
-run records and on a hand-built tree whose differences, spreads and p-values are known."""
+"""e2nas.experiments.contrasts (scripts/paper_cpu_contrasts.py is its command line): the numbers the analysis of the
+paper experiments quotes, on the committed run records and on a hand-built tree whose differences, spreads and
+p-values are known."""
 
-import importlib.util
 import json
 import math
 import subprocess
@@ -11,21 +11,15 @@ from pathlib import Path
 import pytest
 from scipy import stats
 
+from e2nas.experiments import contrasts
+
 ROOT = Path(__file__).parents[2]
 SCRIPT = ROOT / "scripts" / "paper_cpu_contrasts.py"
 RUNS = ROOT / "results" / "cpu" / "runs"
 
 
-def _module():
-    spec = importlib.util.spec_from_file_location("paper_cpu_contrasts", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, mod)  # dataclasses look their module up there
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def _contrasts(root: Path) -> dict[str, dict]:
-    return {r["contrast"]: r for r in _module().contrasts(root)}
+    return {r["contrast"]: r for r in contrasts.contrasts(root)}
 
 
 def _run(root: Path, exp: str, method: str, seed: int, eps: float, final: float, best: float, log=(), **opts) -> None:
@@ -72,7 +66,7 @@ def test_known_differences_spreads_and_pvalues(tmp_path):
     missing = got["T2: γ 0.2 − γ sig:10 (ε 0.5)"]
     assert missing["a"]["values"] == [] and math.isnan(missing["diff"])
 
-    orc = {o["gamma"]: o for o in _module().oracle(tmp_path, draws=4000)}
+    orc = {o["gamma"]: o for o in contrasts.oracle(tmp_path, draws=4000)}
     assert sorted(orc) == ["sig:1", "sig:10"]  # γ without runs are left out
     assert orc["sig:10"]["cells_seen"] == [3, 3] and orc["sig:1"]["cells_seen"] == [1]  # epoch cells ∪ final (#7)
     assert orc["sig:10"]["best_seen"] == pytest.approx(94.5)  # C10 test of best: 93 and 96

@@ -69,7 +69,9 @@ def report_layout(
 
 def reproduce(
     preset: str = typer.Option(None, "--preset", "-p", help="preset for every sweep [default: the files', cpu]"),
-    only: list[str] = typer.Option(None, "--only", help="table1 | table2 | fig1a | fig1b (repeatable) [default: all]"),
+    only: list[str] = typer.Option(
+        None, "--only", help="table1 | table2 | fig1a | fig1b | fig1b-darts (repeatable) [default: all but fig1b-darts]"
+    ),
     out: Path = typer.Option(None, "--out", "-o", help="reports and figures [default: docs/results/<preset>]"),
     runs: Path = typer.Option(None, "--runs", help="run directories go to RUNS/<experiment> [default: the files' out]"),
     sweeps: Path = typer.Option(Path("sweeps/paper"), "--sweeps", help="directory of the sweep files"),

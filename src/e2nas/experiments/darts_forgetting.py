@@ -1,18 +1,17 @@
-"""The E²NAS paper's Fig. 1(b) on the DARTS space: how well the supernet still serves the architectures it
-sampled earlier, as training goes on (forgetting), for DARTS-V1, DARTS-V2, GDAS and GDAS with the
-complementation loss (GDAS-AC).
+"""The E²NAS paper's Fig. 1(b) on the DARTS space: the report of ``sweeps/paper/fig1b-darts.yaml``.
 
-Any space works: :class:`ArchForgettingMonitor` tracks the first distinct architectures a searcher reports at
-epoch ends by their logged strings (the NB201-only ``forgetting`` monitor tracks benchmark indices) and scores
-each with inherited weights at every later epoch. ``python -m e2nas.experiments.darts_forgetting --out DIR``
-runs the methods × seeds at CPU scale, then writes ``fig1b_darts.png`` and ``table.md`` into DIR.
+The runs are an ordinary sweep with the space-generic ``arch-forgetting`` monitor
+(:class:`e2nas.experiments.monitors.ArchForgettingMonitor`): ``e2nas reproduce --only fig1b-darts`` or
+``e2nas sweep sweeps/paper/fig1b-darts.yaml``. This module turns their logs into curves per method (DARTS-V1,
+DARTS-V2, GDAS and GDAS with the complementation loss, GDAS-AC), ``fig1b_darts.png`` and ``table.md``.
+``python -m e2nas.experiments.darts_forgetting --out DIR`` (the older command) runs that sweep into DIR at the
+given preset and seeds, then writes the report.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,64 +19,72 @@ import numpy as np
 
 from e2nas.rundir import LOG, RESULTS
 
-#: (run name, method, epsilon): the four curves of Fig. 1(b)
+#: (curve name, method, epsilon): the four curves of Fig. 1(b)
 METHODS: tuple[tuple[str, str, float], ...] = (
     ("darts-v1", "darts-v1", 0.0),
     ("darts-v2", "darts-v2", 0.0),
     ("gdas", "gdas", 0.0),
     ("gdas-ac", "gdas", 0.5),
 )
-
-
-@dataclass
-class ArchForgettingMonitor:
-    """Epoch hook: inherited-weight valid accuracy of the first ``archs`` distinct architectures the searcher
-    reported (``current_cell`` at epoch ends), each from the epoch it was first reported on. Like every
-    monitor it scores through ``ctx.evaluate`` and so leaves the search unchanged."""
-
-    archs: int = 6
-    batches: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.archs < 1:
-            raise ValueError(f"archs must be >= 1, got {self.archs}")
-
-    def __call__(self, ctx: Any, record: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, Any]:
-        seen: dict[str, int] = {}
-        for r in [*history, record]:
-            if r["cell"] not in seen and len(seen) < self.archs:
-                seen[r["cell"]] = int(r["epoch"])
-        archs = [ctx.space.parse(s) for s in seen]
-        acc = [a for _, a in ctx.evaluate(archs, self.batches)]
-        return {"fg_first_epoch": list(seen.values()), "fg_acc": acc, "fg_mean_acc": float(np.mean(acc))}
+#: the sweep file of the experiment, in a checkout of the repository
+SWEEP_FILE = Path("sweeps") / "paper" / "fig1b-darts.yaml"
 
 
 def run(
-    out: Path, seeds: tuple[int, ...], preset: str = "cpu-small", epochs: int | None = None, steps: int | None = None
+    out: Path,
+    seeds: tuple[int, ...],
+    preset: str = "cpu-small",
+    epochs: int | None = None,
+    steps: int | None = None,
+    sweep_file: Path = SWEEP_FILE,
+    threads: int | None = None,
 ) -> list[Path]:
-    """One search per (method, seed) on the DARTS space with the monitor; finished runs are kept."""
-    from e2nas.engine import SearchEngine, make_config
+    """Run the sweep of ``sweep_file`` at ``preset`` and ``seeds`` (and ``epochs``/``steps`` if given) into
+    ``out``, one run at a time as the old runner did; finished runs are kept. Returns the run directories."""
+    from e2nas.experiments.sweep import SweepError, parse_sweep, read_sweep_file, run_sweep
 
-    dirs = []
-    for name, method, eps in METHODS:
-        for seed in seeds:
-            d = out / f"{name}-s{seed}"
-            dirs.append(d)
-            if (d / RESULTS).is_file():
-                continue
-            cfg = make_config(preset, method, "darts", seed=seed, epsilon=eps, epochs=epochs, steps_per_epoch=steps)
-            SearchEngine(cfg, d, resume=True, progress=False, epoch_hooks=[ArchForgettingMonitor()]).run()
-    return dirs
+    data = read_sweep_file(sweep_file)
+    if not isinstance(data, dict):
+        raise SweepError(f"{sweep_file}: a sweep file must be a YAML mapping")
+    data = {**data, "preset": preset, "seed": list(seeds)}
+    extra = {k: v for k, v in (("epochs", epochs), ("steps_per_epoch", steps)) if v is not None}
+    data["overrides"] = {**(data.get("overrides") or {}), **extra}
+    sweep = parse_sweep(data, str(sweep_file))
+    summary = run_sweep(sweep, out, workers=1, threads=threads)
+    return [Path(e["dir"]) for e in summary["runs"]]
+
+
+def _curve_name(results: dict[str, Any]) -> str | None:
+    """The Fig. 1(b) curve a run belongs to, from its results.json (method and ε)."""
+    method, eps = results.get("method"), float(results.get("epsilon") or 0.0)
+    return next((name for name, m, e in METHODS if m == method and e == eps), None)
+
+
+def _runs_by_curve(out: Path) -> dict[str, list[Path]]:
+    """The finished runs directly under ``out`` per curve, in directory order (old runner: ``gdas-ac-s0``;
+    sweep: ``gdas_cpu_..._eps0.5_space=darts_s0``). The method and ε come from results.json, so both read."""
+    found: dict[str, list[Path]] = {}
+    for f in sorted(out.glob(f"*/{RESULTS}")):
+        try:
+            name = _curve_name(json.loads(f.read_text()))
+        except (OSError, ValueError):
+            continue
+        if name is not None:
+            found.setdefault(name, []).append(f.parent)
+    return found
 
 
 def curves(out: Path) -> dict[str, dict[str, Any]]:
     """Per method: epochs, and the accuracy of the architecture first seen at epoch 1 and the mean over all
     tracked ones, each averaged over seeds (NaN before an architecture was first seen)."""
     result: dict[str, dict[str, Any]] = {}
+    runs = _runs_by_curve(out)
     for name, _, _ in METHODS:
         first, mean, drops = [], [], []
-        for d in sorted(out.glob(f"{name}-s*")):
+        for d in runs.get(name, []):
             log = [json.loads(line) for line in (d / LOG).read_text().splitlines()]
+            if not log or "fg_acc" not in log[0]:  # a run without the arch-forgetting monitor
+                continue
             first.append([r["fg_acc"][0] for r in log])
             mean.append([r["fg_mean_acc"] for r in log])
             # forgetting: how far each tracked architecture fell from its best inherited-weight accuracy
@@ -148,9 +155,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--steps", type=int, default=None)
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--report-to", type=Path, default=None, help="where the figure and table go (default: --out)")
+    ap.add_argument("--sweep", type=Path, default=SWEEP_FILE, help="the sweep file (default: %(default)s)")
     a = ap.parse_args(argv)
     if not a.report_only:
-        run(a.out, tuple(int(s) for s in a.seeds.split(",")), a.preset, a.epochs, a.steps)
+        run(a.out, tuple(int(s) for s in a.seeds.split(",")), a.preset, a.epochs, a.steps, a.sweep)
     for p in write_report(a.out, a.report_to):
         print(p)
 

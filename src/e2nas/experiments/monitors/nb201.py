@@ -1,34 +1,26 @@
-"""Epoch-end monitors of the supernet: Kendall τ against ground truth and the forgetting of visited cells.
+"""The NB201 monitors: Kendall τ against the benchmark's ground truth and the forgetting of visited cells.
 
-A monitor is an engine epoch hook (``SearchEngine(..., epoch_hooks=[...])``): at the end of an epoch it scores
-cells with their inherited weights through ``ctx.evaluate`` (no side effects on the supernet or any RNG) and
-returns fields for that epoch's ``log.jsonl`` line. They work with every searcher, since they only read the
-logged cells. Both are stateless apart from their settings: what they track is derived from the seed or from
-the earlier log lines, so a resumed run continues them unchanged.
+Both track NB201 cells by benchmark index, so they declare ``spaces = ("nb201",)``. They work with every
+searcher, since they only read the logged cells. What they track is derived from the seed or from the earlier
+log lines, so a resumed run continues them unchanged.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from e2nas.experiments.monitors.base import Monitor, MonitorError, due
+from e2nas.experiments.monitors.registry import register_monitor
 from e2nas.spaces.nb201 import NUM_CELLS, Cell
 
 
-class MonitorError(ValueError):
-    """A bad monitor name or setting (user error)."""
-
-
-def _due(epoch: int, every: int, epochs: int) -> bool:
-    """Epochs 1-based: every ``every``-th epoch, the first and the last."""
-    return epoch == 1 or epoch % every == 0 or epoch == epochs
-
-
+@register_monitor
 @dataclass
-class KendallMonitor:
+class KendallMonitor(Monitor):
     """Supernet quality over training: the ranking of :mod:`e2nas.ranking` (Kendall τ-b, Spearman ρ, top-10 %
     precision between inherited-weight accuracy and NB201 ground truth) every ``every`` epochs.
 
@@ -38,6 +30,10 @@ class KendallMonitor:
     accuracy has a standard error of about 6 points). Cost per evaluation: ``sample`` x ``images`` forward
     passes, e.g. 100 cells x 2,000 images = 200k images (measured time at the cpu preset: docs/ranking.md).
     """
+
+    name = "kendall"
+    description = "Kendall tau of inherited-weight accuracy against NB201 ground truth on a fixed cell sample"
+    spaces = ("nb201",)
 
     every: int = 5
     sample: int = 100
@@ -59,7 +55,7 @@ class KendallMonitor:
             raise MonitorError(f"kendall: {err}") from None
 
     def __call__(self, ctx: Any, record: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, Any] | None:
-        if not _due(record["epoch"], self.every, ctx.epochs):
+        if not due(record["epoch"], self.every, ctx.epochs):
             return None
         from e2nas.ranking import rank_scores
 
@@ -77,8 +73,9 @@ class KendallMonitor:
         }
 
 
+@register_monitor
 @dataclass
-class ForgettingMonitor:
+class ForgettingMonitor(Monitor):
     """Forgetting curve (E²NAS paper, Fig. 1b): inherited-weight valid accuracy of earlier-visited cells.
 
     The tracked set is the first ``cells`` distinct cells the searcher reported at epoch ends (``current_cell``,
@@ -86,6 +83,10 @@ class ForgettingMonitor:
     first seen on. With ``source="random"`` the set is instead a fixed seeded sample, for methods whose
     current cell rarely changes. Compare runs with ε = 0 and ε = 0.5 to see what complementation does.
     """
+
+    name = "forgetting"
+    description = "forgetting of the first visited NB201 cells, by benchmark index (Fig. 1b on NB201)"
+    spaces = ("nb201",)
 
     cells: int = 5
     every: int = 1
@@ -115,7 +116,7 @@ class ForgettingMonitor:
         return out
 
     def __call__(self, ctx: Any, record: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, Any] | None:
-        if not _due(record["epoch"], self.every, ctx.epochs):
+        if not due(record["epoch"], self.every, ctx.epochs):
             return None
         idx = self.tracked(record, history)
         t0 = time.perf_counter()
@@ -127,28 +128,3 @@ class ForgettingMonitor:
             "forget_mean_acc": float(np.mean(acc)),
             "forget_time_s": time.perf_counter() - t0,
         }
-
-
-#: monitor name (the key in a sweep's ``monitors:`` mapping) -> class
-MONITORS: dict[str, type] = {"kendall": KendallMonitor, "forgetting": ForgettingMonitor}
-
-
-def build_monitors(spec: dict[str, dict[str, Any]] | None) -> list[Any]:
-    """``{"kendall": {"every": 5}, "forgetting": {}}`` -> monitor objects; unknown names/settings raise."""
-    out = []
-    for name, settings in (spec or {}).items():
-        cls = MONITORS.get(name)
-        if cls is None:
-            raise MonitorError(f"unknown monitor {name!r}; known: {', '.join(MONITORS)}")
-        settings = settings or {}
-        if not isinstance(settings, dict):
-            raise MonitorError(f"monitor {name!r} expects a mapping of settings, got {settings!r}")
-        known = {f.name for f in fields(cls)}
-        bad = sorted(set(settings) - known)
-        if bad:
-            raise MonitorError(f"monitor {name!r} has no setting {bad[0]!r}; known: {', '.join(sorted(known))}")
-        try:
-            out.append(cls(**settings))
-        except TypeError as err:
-            raise MonitorError(f"monitor {name!r}: {err}") from None
-    return out
