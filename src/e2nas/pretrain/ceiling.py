@@ -26,10 +26,11 @@ import torch
 from torch import nn
 
 from e2nas.data import DeviceLoader, search_split
+from e2nas.engine.runloop import cosine_lr
 from e2nas.pretrain.study import read_records
 from e2nas.spaces import get_space
 from e2nas.spaces.nb201 import Cell
-from e2nas.train.loop import TrainError, cosine_lr
+from e2nas.train.loop import TrainError
 
 #: the optimiser fields taken from a train preset of the nb201 space
 RECIPE_KEYS = ("lr", "lr_min", "momentum", "nesterov", "weight_decay")
