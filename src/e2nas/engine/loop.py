@@ -22,7 +22,6 @@ import numpy as np
 import torch
 from torch import nn
 
-import e2nas
 from e2nas.data import DeviceLoader, Stream, has_ground_truth, search_split, seeded_generator
 from e2nas.engine.checkpoint import FORMAT
 from e2nas.engine.config import LATER_FIELDS, ConfigError, SearchConfig
@@ -31,9 +30,8 @@ from e2nas.engine.init_weights import load_into
 from e2nas.engine.load import save_snapshot, snapshot_path
 from e2nas.engine.meters import NonFiniteError, on_device
 from e2nas.engine.meters import StepMeters as _Meters
-from e2nas.engine.runloop import RunLoop, pick_device, seed_globals
+from e2nas.engine.runloop import RunLoop, pick_device, seed_globals, versions
 from e2nas.engine.runloop import cosine_lr as _cosine
-from e2nas.provenance import code_version
 from e2nas.safeio import atomic_write_json
 from e2nas.searchers import SearchContext, Searcher, check_space, create_searcher, get_searcher_class
 from e2nas.searchers.budget import Budget, BudgetError
@@ -434,7 +432,7 @@ class SearchEngine(RunLoop):
             "resumed": resumed,
             "config": self.config.to_dict(),
             "searcher_options": _jsonable(vars(self.searcher.options)),
-            "versions": {"e2nas": e2nas.__version__, "torch": torch.__version__, **code_version()},
+            "versions": versions(),
         }
         return results
 

@@ -1,19 +1,14 @@
 """The resumable loop of a run directory, shared by ``e2nas search`` (:class:`~e2nas.engine.SearchEngine`) and
-``e2nas train`` (:class:`~e2nas.train.Trainer`).
+``e2nas train`` (:class:`~e2nas.train.Trainer`), so every kind of run keeps one contract: one writer under the
+directory's lock; an occupied directory refused unless resuming; ``config.json`` at the start; a ``log.jsonl``
+line and an atomic checkpoint per epoch; ``results.json`` last (it means finished). A resume restores the
+checkpoint (every RNG included), rewrites the log to the checkpointed epochs, and returns a finished run's stored
+results. The first Ctrl-C or SIGTERM finishes the step, checkpoints and makes ``run`` return None; a second aborts.
 
-Why one base: every kind of run must keep the same run-directory contract, or a resume, a sweep or a report
-meets one kind that behaves differently. The contract: one writer under the directory's lock; a directory that
-already holds a run is refused unless resuming; ``config.json`` at the start; one ``log.jsonl`` line and an
-atomic checkpoint per epoch; ``results.json`` last (its presence means finished). A resume restores the
-checkpoint (weights, optimisers, every RNG), rewrites the log to the checkpointed epochs, and returns the stored
-results of a finished run. The first Ctrl-C or SIGTERM finishes the current step, checkpoints and makes ``run``
-return None; a second one aborts at once.
-
-A subclass says what a step and an epoch are, through hooks (the model and data stay in the subclass):
-``_build`` (device, data, model, optimisers), ``_fresh`` (its own counters), ``_loop_state`` /
-``_restore_state`` (its part of the checkpoint), ``_run_epoch``, ``_finish`` (the results dict) and, if it
-shows progress, ``_running``. It reads ``epoch``, ``step``, ``history``, ``stop_requested`` and
-``elapsed_s()``, and calls ``_append_log`` at each epoch's end and ``_save`` after it.
+A subclass keeps its model and data and fills in the hooks: ``_build`` (sets ``device`` and ``steps``),
+``_fresh``, ``_loop_state`` / ``_restore_state`` (its part of the checkpoint), ``_run_epoch`` (asks
+``should_stop`` before each step, calls ``_append_log`` and ``_save`` at the epoch's end), ``_finish`` and,
+for a progress bar, ``_running``.
 """
 
 from __future__ import annotations
@@ -30,8 +25,10 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 import torch
 
+import e2nas
 from e2nas.engine.checkpoint import CheckpointError, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from e2nas.engine.signals import on_stop_signals
+from e2nas.provenance import code_version
 from e2nas.rundir import RunPaths
 from e2nas.safeio import (
     FileAccessError,
@@ -42,7 +39,7 @@ from e2nas.safeio import (
     hold_run_dir,
 )
 
-Results = dict[str, Any]
+Results = dict[str, Any]  # a run's results.json
 
 
 class LoopConfig(Protocol):
@@ -70,6 +67,11 @@ def seed_globals(seed: int) -> None:
     torch.manual_seed(seed)
     random.seed(seed)
     np.random.seed(seed % 2**32)
+
+
+def versions() -> dict[str, Any]:
+    """The versions a results.json records: e2nas, torch and the code (git commit or source digest)."""
+    return {"e2nas": e2nas.__version__, "torch": torch.__version__, **code_version()}
 
 
 def pick_device(name: str, threads: int | None, error: type[Exception]) -> torch.device:

@@ -18,11 +18,9 @@ import numpy as np
 import torch
 from torch import nn
 
-import e2nas
 from e2nas.data import NUM_CLASSES, ArrayDataset, DeviceLoader, Stream, seeded_generator
 from e2nas.data.datasets import NORMALISATION
-from e2nas.engine.runloop import RunLoop, cosine_lr, pick_device, seed_globals
-from e2nas.provenance import code_version
+from e2nas.engine.runloop import RunLoop, cosine_lr, pick_device, seed_globals, versions
 from e2nas.spaces import get_space
 from e2nas.train.augment import cutout
 from e2nas.train.config import TrainConfig
@@ -175,7 +173,7 @@ class Trainer(RunLoop):
             "device": str(self.device),
             "resumed": resumed,
             "config": cfg.to_dict(),
-            "versions": {"e2nas": e2nas.__version__, "torch": torch.__version__, **code_version()},
+            "versions": versions(),
         }
         return results
 
