@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from e2nas.data import DeviceLoader, search_split
+from e2nas.data import DeviceLoader, Stream, search_split
 from e2nas.engine.runloop import cosine_lr
 from e2nas.pretrain.study import read_records
 from e2nas.spaces import get_space
@@ -68,8 +68,8 @@ def load_data(setup: CeilingSetup) -> tuple[DeviceLoader, DeviceLoader]:
     unaugmented in fixed order."""
     train, valid = search_split(setup.dataset, None, setup.image_size, setup.train_size, setup.valid_size)
     return (
-        DeviceLoader(train, setup.batch_size, "cpu", setup.seed, stream=0),
-        DeviceLoader(valid, setup.batch_size, "cpu", setup.seed, stream=1, augment=False),
+        DeviceLoader(train, setup.batch_size, "cpu", setup.seed, stream=Stream.TRAIN),
+        DeviceLoader(valid, setup.batch_size, "cpu", setup.seed, stream=Stream.VALID, augment=False),
     )
 
 
