@@ -49,7 +49,7 @@ def rank(
     plots/ranking.png of its final supernet)."""
     import torch
 
-    from e2nas.data import DataMissingError, DeviceLoader, has_ground_truth, search_split
+    from e2nas.data import DataMissingError, DeviceLoader, Stream, has_ground_truth, search_split
     from e2nas.engine import CheckpointError, load_supernet
     from e2nas.engine.init_weights import is_pretrained, load_pretrained
     from e2nas.ranking import RankError, format_ranking, rank_supernet
@@ -79,7 +79,9 @@ def rank(
         n = images if images is not None else cfg.rank_images
         s = seed if seed is not None else cfg.rank_seed
         train, valid = search_split(cfg.dataset, cfg.data_dir, cfg.image_size, cfg.train_size, cfg.valid_size)
-        loader = DeviceLoader(valid, cfg.batch_size, device, cfg.seed, stream=1, channels_last=cfg.use_channels_last())
+        loader = DeviceLoader(
+            valid, cfg.batch_size, device, cfg.seed, stream=Stream.VALID, channels_last=cfg.use_channels_last()
+        )
         if cfg.use_channels_last():
             net = net.to(memory_format=torch.channels_last)
         if images is None and n is not None:  # the run's own setting, capped as its end-of-search check caps it
@@ -90,7 +92,9 @@ def rank(
             m = calib_images if calib_images is not None else cfg.bn_calib_images
             if m < 1:
                 fail(f"--calib-images must be >= 1, got {m}")
-            tl = DeviceLoader(train, cfg.batch_size, device, cfg.seed, stream=0, channels_last=cfg.use_channels_last())
+            tl = DeviceLoader(
+                train, cfg.batch_size, device, cfg.seed, stream=Stream.TRAIN, channels_last=cfg.use_channels_last()
+            )
             calib = list(tl.images(m))
         scorer = _scorer(cfg, net, loader, s)
         if not has_ground_truth(cfg.dataset):

@@ -14,7 +14,7 @@ from e2nas.data.datasets import (
     load_split_file,
 )
 from e2nas.data.folder import FolderDataError, load_folder
-from e2nas.data.loader import DeviceLoader
+from e2nas.data.loader import DeviceLoader, Stream, seeded_generator, stream_seed
 from e2nas.data.pickled import DataFormatError
 from e2nas.data.registry import DATASETS, DatasetSpec, dataset_spec, has_ground_truth, search_split
 
@@ -27,6 +27,7 @@ __all__ = [
     "DatasetSpec",
     "DeviceLoader",
     "FolderDataError",
+    "Stream",
     "dataset_spec",
     "embedded_split",
     "has_ground_truth",
@@ -38,4 +39,6 @@ __all__ = [
     "load_imagenet16",
     "load_split_file",
     "search_split",
+    "seeded_generator",
+    "stream_seed",
 ]

@@ -8,6 +8,7 @@ batches an uninterrupted run sees, whatever happened before.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from enum import IntEnum
 
 import torch
 import torch.nn.functional as F
@@ -26,6 +27,22 @@ def stream_seed(seed: int, *keys: int) -> int:
         z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
         z ^= z >> 31
     return z & 0x7FFFFFFFFFFFFFFF
+
+
+class Stream(IntEnum):
+    """The keys of the seeded random streams a run draws from, named once so two uses never share a stream by
+    accident. The values are part of every stored run's numbers: never renumber them, only add new ones."""
+
+    TRAIN = 0  #: the search's / training's train loader (order and augmentation)
+    VALID = 1  #: the search's valid loader
+    SEARCHER = 7  #: the searcher's generator (``SearchContext.generator``), checkpointed
+    CUTOUT = 11  #: ``e2nas train``'s cutout squares, per (epoch, step)
+    WARMUP = 13  #: the random cells of the search's weight-only warm-up, per (epoch, step)
+
+
+def seeded_generator(seed: int, *keys: int, device: torch.device | str = "cpu") -> torch.Generator:
+    """A torch generator on ``device`` seeded with :func:`stream_seed` of ``seed`` and ``keys``."""
+    return torch.Generator(device=device).manual_seed(stream_seed(seed, *keys))
 
 
 class DeviceLoader:
@@ -60,9 +77,7 @@ class DeviceLoader:
         return len(self.y) // self.batch_size
 
     def _generator(self, *keys: int) -> torch.Generator:
-        g = torch.Generator(device=self.device)
-        g.manual_seed(stream_seed(self.seed, self.stream, *keys))
-        return g
+        return seeded_generator(self.seed, self.stream, *keys, device=self.device)
 
     def order(self, epoch: int) -> torch.Tensor:
         """The permutation used in ``epoch`` (same on every call)."""

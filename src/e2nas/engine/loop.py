@@ -3,21 +3,18 @@
 Per step: the searcher's ``weight_loss`` on a train batch (the engine does backward, grad-clip, SGD with a
 per-step cosine lr), then the searcher's ``arch_step`` on a valid batch. Per epoch: a JSONL log line and an
 atomic checkpoint. Data order/augmentation depend only on (seed, epoch, step) and every other RNG state is
-checkpointed, so ``resume`` continues a killed run to the same result on CPU. Ctrl-C finishes the current step,
-saves a checkpoint and returns; a second Ctrl-C aborts at once.
+checkpointed, so ``resume`` continues a killed run to the same result on CPU. The run directory, resume and
+Ctrl-C are :class:`e2nas.engine.runloop.RunLoop`'s, shared with ``e2nas train``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 import platform
-import random
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,33 +22,17 @@ import numpy as np
 import torch
 from torch import nn
 
-import e2nas
-from e2nas.data import DeviceLoader, has_ground_truth, search_split
-from e2nas.data.loader import stream_seed
-from e2nas.engine.checkpoint import (
-    CheckpointError,
-    load_checkpoint,
-    rng_state,
-    save_checkpoint,
-    set_rng_state,
-)
+from e2nas.data import DeviceLoader, Stream, has_ground_truth, search_split, seeded_generator
+from e2nas.engine.checkpoint import FORMAT
 from e2nas.engine.config import LATER_FIELDS, ConfigError, SearchConfig
 from e2nas.engine.graphs import speed_knobs
 from e2nas.engine.init_weights import load_into
 from e2nas.engine.load import save_snapshot, snapshot_path
 from e2nas.engine.meters import NonFiniteError, on_device
 from e2nas.engine.meters import StepMeters as _Meters
-from e2nas.engine.signals import on_stop_signals
-from e2nas.provenance import code_version
-from e2nas.rundir import CHECKPOINT, CONFIG, LOG, RANKING, RESULTS
-from e2nas.safeio import (
-    FileAccessError,
-    atomic_write_json,
-    atomic_write_text,
-    describe_os_error,
-    ensure_dir,
-    hold_run_dir,
-)
+from e2nas.engine.runloop import RunLoop, pick_device, seed_globals, versions
+from e2nas.engine.runloop import cosine_lr as _cosine
+from e2nas.safeio import atomic_write_json
 from e2nas.searchers import SearchContext, Searcher, check_space, create_searcher, get_searcher_class
 from e2nas.searchers.budget import Budget, BudgetError
 from e2nas.spaces import Arch, get_space
@@ -67,7 +48,7 @@ class SearchError(RuntimeError):
 
 def cosine_lr(cfg: SearchConfig, t: float) -> float:
     """Cosine from ``lr`` to ``lr_min`` over ``epochs``; ``t`` is the fractional epoch."""
-    return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1.0 + math.cos(math.pi * t / cfg.epochs))
+    return _cosine(cfg.lr, cfg.lr_min, t, cfg.epochs)
 
 
 #: plateau schedule: an epoch's mean training loss must beat the best so far by this fraction to count as progress
@@ -144,8 +125,8 @@ class _Progress:
             self.progress.update(self.task, description=description, advance=advance)
 
 
-class SearchEngine:
-    """Runs one search: ``SearchEngine(config, out_dir).run()`` returns the results dict.
+class SearchEngine(RunLoop):
+    """Runs one search: ``SearchEngine(config, out_dir).run()`` returns the results dict (None if stopped).
 
     ``out_dir`` receives ``config.json``, ``log.jsonl`` (one line per epoch), ``checkpoint.pt`` and, at the end,
     ``results.json``.
@@ -156,6 +137,10 @@ class SearchEngine:
     hooks finds the same cells as one without; their time counts in the run's wall time.
     """
 
+    command = noun = "search"
+    checkpoint_format = FORMAT
+    later_fields = LATER_FIELDS
+
     def __init__(
         self,
         config: SearchConfig,
@@ -165,38 +150,22 @@ class SearchEngine:
         epoch_hooks: Sequence[EpochHook] = (),
         hold_lock: bool = True,
     ):
-        config.validate()
-        self.hold_lock = hold_lock  # False: the caller holds out_dir's lock (a sweep's run holds it around setup)
-        self.config = config
+        super().__init__(config, out_dir, resume, progress, hold_lock)
+        self.config: SearchConfig = config
         self.epoch_hooks = tuple(epoch_hooks)
-        self.out = Path(out_dir)
-        self.resume = resume
-        self.show_progress = progress
-        self._stop_requested = False
 
     # -- setup -----------------------------------------------------------------------------------------
-    def _device(self) -> torch.device:
-        dev = torch.device(self.config.device)
-        if dev.type == "cuda" and not torch.cuda.is_available():
-            raise ConfigError("--device cuda was asked for but torch sees no CUDA device; use --device cpu")
-        return dev
-
     def _build(self) -> None:
         cfg = self.config
-        self.device = device = self._device()
-        if cfg.threads is not None:
-            torch.set_num_threads(cfg.threads)
+        self.device = device = pick_device(cfg.device, cfg.threads, ConfigError)
         self.budget = _budget(cfg)  # before the data: a budget no architecture meets fails at once
         train, valid = search_split(cfg.dataset, cfg.data_dir, cfg.image_size, cfg.train_size, cfg.valid_size)
         num_classes = train.classes
         cl = cfg.use_channels_last()
-        self.train_loader = DeviceLoader(train, cfg.batch_size, device, cfg.seed, stream=0, channels_last=cl)
-        self.valid_loader = DeviceLoader(valid, cfg.batch_size, device, cfg.seed, stream=1, channels_last=cl)
+        self.train_loader = DeviceLoader(train, cfg.batch_size, device, cfg.seed, Stream.TRAIN, channels_last=cl)
+        self.valid_loader = DeviceLoader(valid, cfg.batch_size, device, cfg.seed, Stream.VALID, channels_last=cl)
         self.steps = cfg.steps_per_epoch or len(self.train_loader)
-        # global RNGs: only network initialisation draws from them
-        torch.manual_seed(cfg.seed)
-        random.seed(cfg.seed)
-        np.random.seed(cfg.seed % 2**32)
+        seed_globals(cfg.seed)
         self.space = space = get_space(cfg.space)
         check_space(cfg.method, cfg.space)
         self.supernet = space.supernet(cfg.C, cfg.N, num_classes, cfg.track_running_stats)
@@ -213,7 +182,7 @@ class SearchEngine:
             weight_decay=cfg.weight_decay,
         )
         self.searcher: Searcher = create_searcher(cfg.method, cfg.options, cfg.epsilon)
-        gen = torch.Generator().manual_seed(stream_seed(cfg.seed, 7))
+        gen = seeded_generator(cfg.seed, Stream.SEARCHER)
         graphs, autocast = speed_knobs(cfg, device, self.searcher, self.supernet)
         self.ctx = SearchContext(
             supernet=self.supernet,
@@ -242,50 +211,30 @@ class SearchEngine:
         return fp
 
     # -- state -----------------------------------------------------------------------------------------
-    def _state(self) -> dict[str, Any]:
+    def _fresh(self) -> None:
+        self.epoch_started, self.meters, self.epoch_time = False, _Meters(), 0.0
+        self.best: dict[str, Any] | None = None
+
+    def _loop_state(self) -> dict[str, Any]:
         return {
-            "config": self.config.to_dict(),
-            "fingerprint": self._fingerprint(),
-            "epoch": self.epoch,
-            "step": self.step,
             "epoch_started": self.epoch_started,
             "meters": self._meter_state(),
             "epoch_time": self.epoch_time + (time.perf_counter() - self.t_mark),
-            "elapsed": self.elapsed + (time.perf_counter() - self.t_start),
-            "history": self.history,
             "best": self.best,
             "supernet": self.supernet.state_dict(),
             "w_optimizer": self.w_optimizer.state_dict(),
             "searcher": self.searcher.state_dict(),
             "searcher_generator": self.ctx.generator.get_state(),
-            "rng": rng_state(self.device),
-            "finished": self.finished,
         }
-
-    def _restore(self, state: dict[str, Any]) -> None:
-        try:
-            self._restore_state(state)
-        except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as err:
-            what = f"lacks {err}" if isinstance(err, KeyError) else f"{type(err).__name__}: {str(err).splitlines()[0]}"
-            raise CheckpointError(
-                f"checkpoint {self.out / CHECKPOINT} does not fit this run ({what[:200]}); delete it or pass "
-                "another --out"
-            ) from None
 
     def _restore_state(self, state: dict[str, Any]) -> None:
         self.supernet.load_state_dict(state["supernet"])
         self.w_optimizer.load_state_dict(state["w_optimizer"])
         self.searcher.load_state_dict(state["searcher"])
         self.ctx.generator.set_state(state["searcher_generator"])
-        set_rng_state(state["rng"])
-        self.epoch, self.step, self.epoch_started = state["epoch"], state["step"], state["epoch_started"]
+        self.epoch_started = state["epoch_started"]
         self.meters = _Meters(dict(state["meters"]["sums"]), dict(state["meters"]["counts"]))
-        self.epoch_time, self.elapsed = state["epoch_time"], state["elapsed"]
-        self.history, self.best = list(state["history"]), state["best"]
-        self.finished = state.get("finished", False)
-
-    def _resume_hint(self) -> str:
-        return f"then continue with `e2nas search --resume --out {self.out}`"
+        self.epoch_time, self.best = state["epoch_time"], state["best"]
 
     def _meter_state(self) -> dict[str, Any]:
         self._flush_meters()
@@ -301,54 +250,11 @@ class SearchEngine:
                 f"lower --lr (now {self.config.lr}) or arch lr (now {self.config.arch_lr})"
             ) from None
 
-    def _save(self) -> None:
-        save_checkpoint(self.out / CHECKPOINT, self._state(), self._resume_hint())
-
     # -- the loop --------------------------------------------------------------------------------------
-    def run(self, stop_after_epochs: int | None = None, stop_at_step: int | None = None) -> dict[str, Any] | None:
-        """Search to the end and return the results dict, or save and return None when stopped early
-        (Ctrl-C, or for tests: after ``stop_after_epochs`` epochs / at global step ``stop_at_step``)."""
-        ensure_dir(self.out, "run directory (--out)")
-        # a second process on this directory is refused (RunDirBusyError), not mixed in
-        with hold_run_dir(self.out) if self.hold_lock else contextlib.nullcontext():
-            return self._run_locked(stop_after_epochs, stop_at_step)
-
-    def _run_locked(self, stop_after_epochs: int | None, stop_at_step: int | None) -> dict[str, Any] | None:
-        ckpt = self.out / CHECKPOINT
-        if not self.resume and (ckpt.exists() or (self.out / RESULTS).exists()):
-            raise CheckpointError(
-                f"{self.out} already holds a search; pass --resume to continue it or use another --out"
-            )
-        self._build()
-        self.epoch, self.step, self.epoch_started = 0, 0, False
-        self.meters, self.epoch_time, self.elapsed = _Meters(), 0.0, 0.0
-        self.history: list[dict[str, Any]] = []
-        self.best: dict[str, Any] | None = None
-        self.finished = False
-        resumed = False
-        if self.resume and ckpt.exists():
-            self._restore(load_checkpoint(ckpt, self._fingerprint(), later=LATER_FIELDS))
-            resumed = True
-            if self.finished and (self.out / RESULTS).exists():
-                with contextlib.suppress(ValueError):  # a damaged results.json is written again below
-                    return json.loads((self.out / RESULTS).read_text())
-        atomic_write_json(self.out / CONFIG, self.config.to_dict())
-        self._rewrite_log()
-        self.t_start = self.t_mark = time.perf_counter()
-        cfg = self.config
-        with self._sigint(), _Progress(self.show_progress, cfg.epochs * self.steps, self._done_steps()) as bar:
-            self.bar = bar
-            while self.epoch < cfg.epochs:
-                if not self._run_epoch(stop_at_step):
-                    self._save()
-                    return None
-                if stop_after_epochs is not None and self.epoch >= stop_after_epochs:
-                    return None
-            results = self._finish(resumed)
-        return results
-
-    def _done_steps(self) -> int:
-        return self.epoch * self.steps + self.step
+    def _running(self) -> _Progress:
+        self.t_mark = self.t_start  # the current epoch's time is counted from here
+        self.bar = _Progress(self.show_progress, self.config.epochs * self.steps, self.done_steps())
+        return self.bar
 
     def _run_epoch(self, stop_at_step: int | None) -> bool:
         """Run (the rest of) ``self.epoch``; False if a stop was requested (state is at a step boundary)."""
@@ -363,9 +269,9 @@ class SearchEngine:
         # constant and plateau lrs are fixed for the epoch (plateau replays the log once here)
         fixed_lr = None if cfg.lr_schedule == "cosine" else scheduled_lr(cfg, float(self.epoch), self.history)
         while self.step < self.steps:
-            if self._stop_requested or (stop_at_step is not None and self._done_steps() >= stop_at_step):
+            if self.should_stop(stop_at_step):
                 return False
-            ctx.epoch, ctx.step, ctx.global_step = self.epoch, self.step, self._done_steps()
+            ctx.epoch, ctx.step, ctx.global_step = self.epoch, self.step, self.done_steps()
             lr = fixed_lr if fixed_lr is not None else cosine_lr(cfg, self.epoch + self.step / self.steps)
             for g in self.w_optimizer.param_groups:
                 g["lr"] = lr
@@ -411,7 +317,7 @@ class SearchEngine:
     def _warmup_loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Weight-only warm-up step: cross-entropy of a uniformly random cell drawn from its own stream (seed,
         epoch, step), so neither the searcher's RNG nor a resume changes what the warm-up trains."""
-        g = torch.Generator().manual_seed(stream_seed(self.config.seed, 13, self.epoch, self.step))
+        g = seeded_generator(self.config.seed, Stream.WARMUP, self.epoch, self.step)
         x, y = batch
         logits = self.supernet.forward_cell(x, self.space.random_arch(g))
         return self.ctx.criterion(logits, y), logits
@@ -461,11 +367,7 @@ class SearchEngine:
             record.update({k: v for k, v in added.items() if k not in record})
         self.history.append(record)
         self._consider_best(cell, f"epoch {self.epoch + 1}", self.epoch + 1)
-        try:
-            with open(self.out / LOG, "a") as fh:
-                fh.write(json.dumps(record) + "\n")
-        except OSError as err:  # the checkpoint of the previous epoch is intact; resume rewrites the log
-            raise FileAccessError(describe_os_error(err, "write", self.out / LOG, self._resume_hint())) from None
+        self._append_log(record)
         self.epoch += 1
         self.step, self.epoch_started, self.meters = 0, False, _Meters()
         self.epoch_time, self.t_mark = 0.0, now
@@ -500,7 +402,7 @@ class SearchEngine:
         if self.budget is not None:
             final, budget = self._within_budget(final)
         self._consider_best(final, "final", self.config.epochs)
-        wall = self.elapsed + (time.perf_counter() - self.t_start)
+        wall = self.elapsed_s()
         ranking = self._final_ranking()
         mem, mem_kind = peak_memory(self.device)
         results = {
@@ -530,11 +432,8 @@ class SearchEngine:
             "resumed": resumed,
             "config": self.config.to_dict(),
             "searcher_options": _jsonable(vars(self.searcher.options)),
-            "versions": {"e2nas": e2nas.__version__, "torch": torch.__version__, **code_version()},
+            "versions": versions(),
         }
-        self.finished = True
-        self._save()
-        atomic_write_json(self.out / RESULTS, results)
         return results
 
     def _within_budget(self, pick: Arch) -> tuple[Arch, dict[str, Any]]:
@@ -596,30 +495,8 @@ class SearchEngine:
             calib=self.ctx.calib(),
             yardsticks=lambda cells: yardstick_scores(table, cells),
         )
-        atomic_write_json(self.out / RANKING, r.to_dict())
+        atomic_write_json(self.paths.ranking, r.to_dict())
         return r.summary()
-
-    def _rewrite_log(self) -> None:
-        """Make log.jsonl hold exactly the checkpointed epochs (a killed run may have written one more line)."""
-        text = "".join(json.dumps(r) + "\n" for r in self.history)
-        atomic_write_text(self.out / LOG, text)
-
-    @contextlib.contextmanager
-    def _sigint(self) -> Iterator[None]:
-        """First Ctrl-C (or SIGTERM, what schedulers and `kill` send): finish the step, checkpoint, return.
-        A second one aborts immediately."""
-
-        def handler(signum, frame):  # noqa: ARG001
-            if self._stop_requested:
-                raise KeyboardInterrupt
-            self._stop_requested = True
-
-        with on_stop_signals(handler):
-            yield
-
-    @property
-    def interrupted(self) -> bool:
-        return self._stop_requested
 
 
 #: random architectures within the budget the engine ranks when nothing the search visited is within it

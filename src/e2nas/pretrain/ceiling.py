@@ -25,11 +25,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from e2nas.data import DeviceLoader, search_split
+from e2nas.data import DeviceLoader, Stream, search_split
+from e2nas.engine.runloop import cosine_lr
 from e2nas.pretrain.study import read_records
 from e2nas.spaces import get_space
 from e2nas.spaces.nb201 import Cell
-from e2nas.train.loop import TrainError, cosine_lr
+from e2nas.train.loop import TrainError
 
 #: the optimiser fields taken from a train preset of the nb201 space
 RECIPE_KEYS = ("lr", "lr_min", "momentum", "nesterov", "weight_decay")
@@ -67,8 +68,8 @@ def load_data(setup: CeilingSetup) -> tuple[DeviceLoader, DeviceLoader]:
     unaugmented in fixed order."""
     train, valid = search_split(setup.dataset, None, setup.image_size, setup.train_size, setup.valid_size)
     return (
-        DeviceLoader(train, setup.batch_size, "cpu", setup.seed, stream=0),
-        DeviceLoader(valid, setup.batch_size, "cpu", setup.seed, stream=1, augment=False),
+        DeviceLoader(train, setup.batch_size, "cpu", setup.seed, stream=Stream.TRAIN),
+        DeviceLoader(valid, setup.batch_size, "cpu", setup.seed, stream=Stream.VALID, augment=False),
     )
 
 

@@ -113,7 +113,7 @@ def rank_candidates(
 ) -> list[dict[str, Any]]:
     """Rank every candidate on every sample with every BN mode; append each result to ``out`` (JSONL) and skip
     what ``out`` already holds. Returns the new records."""
-    from e2nas.data import DeviceLoader, search_split
+    from e2nas.data import DeviceLoader, Stream, search_split
     from e2nas.ranking import rank_supernet
 
     done = _done(out)
@@ -128,8 +128,8 @@ def rank_candidates(
         if key not in data_cache:
             train, valid = search_split(cfg.dataset, cfg.data_dir, cfg.image_size, cfg.train_size, cfg.valid_size)
             cl = cfg.use_channels_last()
-            valid_loader = DeviceLoader(valid, cfg.batch_size, "cpu", cfg.seed, stream=1, channels_last=cl)
-            train_loader = DeviceLoader(train, cfg.batch_size, "cpu", cfg.seed, stream=0, channels_last=cl)
+            valid_loader = DeviceLoader(valid, cfg.batch_size, "cpu", cfg.seed, stream=Stream.VALID, channels_last=cl)
+            train_loader = DeviceLoader(train, cfg.batch_size, "cpu", cfg.seed, stream=Stream.TRAIN, channels_last=cl)
             data_cache[key] = (valid_loader, list(train_loader.images(calib_images)))
         valid_loader, calib = data_cache[key]
         if cfg.use_channels_last():

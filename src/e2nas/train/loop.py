@@ -2,16 +2,13 @@
 and cutout; one JSONL line, test accuracy and an atomic checkpoint per epoch; ``results.json`` at the end.
 
 As in the search engine, data order and augmentation depend only on (seed, epoch, step) and the global RNGs
-(network init, drop-path) are checkpointed, so a resumed run continues to the same result on CPU; Ctrl-C
-finishes the step, saves and returns.
+(network init, drop-path) are checkpointed, so a resumed run continues to the same result on CPU. The run
+directory, resume and Ctrl-C are :class:`e2nas.engine.runloop.RunLoop`'s, shared with the search.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
-import random
 import sys
 import time
 from pathlib import Path
@@ -21,22 +18,9 @@ import numpy as np
 import torch
 from torch import nn
 
-import e2nas
-from e2nas.data import NUM_CLASSES, ArrayDataset, DeviceLoader
+from e2nas.data import NUM_CLASSES, ArrayDataset, DeviceLoader, Stream, seeded_generator
 from e2nas.data.datasets import NORMALISATION
-from e2nas.data.loader import stream_seed
-from e2nas.engine.checkpoint import CheckpointError, load_checkpoint, rng_state, save_checkpoint, set_rng_state
-from e2nas.engine.signals import on_stop_signals
-from e2nas.provenance import code_version
-from e2nas.rundir import CHECKPOINT, CONFIG, LOG, RESULTS
-from e2nas.safeio import (
-    FileAccessError,
-    atomic_write_json,
-    atomic_write_text,
-    describe_os_error,
-    ensure_dir,
-    hold_run_dir,
-)
+from e2nas.engine.runloop import RunLoop, cosine_lr, pick_device, seed_globals, versions
 from e2nas.spaces import get_space
 from e2nas.train.augment import cutout
 from e2nas.train.config import TrainConfig
@@ -45,41 +29,30 @@ from e2nas.train.data import train_test_sets
 FORMAT = "e2nas-train-checkpoint"
 
 
-def cosine_lr(lr: float, lr_min: float, t: float, epochs: float) -> float:
-    """The learning rate at ``t`` epochs (fractional) of a cosine schedule from ``lr`` to ``lr_min`` over ``epochs``,
-    set every step as NB201 trains."""
-    return lr_min + 0.5 * (lr - lr_min) * (1.0 + math.cos(math.pi * t / epochs))
-
-
 class TrainError(RuntimeError):
     """Training itself failed (the loss became NaN); the message says where and what to try."""
 
 
-class Trainer:
+class Trainer(RunLoop):
     """``Trainer(config, out_dir).run()`` trains ``config.arch`` and returns the results dict (None if stopped)."""
 
+    command, noun, checkpoint_format = "train", "run", FORMAT
+
     def __init__(self, config: TrainConfig, out_dir: str | Path, resume: bool = False, progress: bool = True):
-        config.validate()
-        self.config, self.out, self.resume, self.show_progress = config, Path(out_dir), resume, progress
-        self._stop = False
+        super().__init__(config, out_dir, resume, progress)
+        self.config: TrainConfig = config
 
     # -- setup -----------------------------------------------------------------------------------------
     def _build(self) -> None:
         cfg = self.config
-        self.device = torch.device(cfg.device)
-        if self.device.type == "cuda" and not torch.cuda.is_available():
-            raise TrainError("--device cuda was asked for but torch sees no CUDA device; use --device cpu")
-        if cfg.threads is not None:
-            torch.set_num_threads(cfg.threads)
+        self.device = pick_device(cfg.device, cfg.threads, TrainError)
         train, self.test = train_test_sets(cfg.dataset, cfg.data_dir)
         if cfg.test_images is not None:
             self.test = self.test.subset(np.arange(min(cfg.test_images, len(self.test))))
         self.num_classes = NUM_CLASSES[train.family]
-        self.loader = DeviceLoader(train, cfg.batch_size, self.device, cfg.seed, stream=0)
+        self.loader = DeviceLoader(train, cfg.batch_size, self.device, cfg.seed, Stream.TRAIN)
         self.steps = cfg.steps_per_epoch or len(self.loader)
-        torch.manual_seed(cfg.seed)
-        random.seed(cfg.seed)
-        np.random.seed(cfg.seed % 2**32)
+        seed_globals(cfg.seed)
         self.space = get_space(cfg.space)
         arch = self.space.parse_network_arch(cfg.arch)
         self.net = self.space.network(arch, cfg.C, cfg.N, self.num_classes, auxiliary=cfg.auxiliary_weight > 0)
@@ -103,75 +76,18 @@ class Trainer:
         return {"params": total, "params_without_aux": without}
 
     # -- state -----------------------------------------------------------------------------------------
-    def _state(self) -> dict[str, Any]:
-        return {
-            "config": self.config.to_dict(),
-            "fingerprint": self.config.fingerprint(),
-            "epoch": self.epoch,
-            "step": self.step,
-            "sums": dict(self.sums),
-            "history": self.history,
-            "elapsed": self.elapsed + (time.perf_counter() - self.t_start),
-            "net": self.net.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "rng": rng_state(self.device),
-            "finished": self.finished,
-        }
+    def _fresh(self) -> None:
+        self.sums: dict[str, tuple[float, int]] = {}
 
-    def _restore(self, state: dict[str, Any]) -> None:
-        try:
-            self.net.load_state_dict(state["net"])
-            self.optimizer.load_state_dict(state["optimizer"])
-            set_rng_state(state["rng"])
-            self.epoch, self.step, self.sums = state["epoch"], state["step"], dict(state["sums"])
-            self.history, self.elapsed, self.finished = list(state["history"]), state["elapsed"], state["finished"]
-        except (KeyError, TypeError, ValueError, RuntimeError) as err:
-            raise CheckpointError(
-                f"checkpoint {self.out / CHECKPOINT} does not fit this run ({type(err).__name__}); delete it or "
-                "pass another --out"
-            ) from None
+    def _loop_state(self) -> dict[str, Any]:
+        return {"sums": dict(self.sums), "net": self.net.state_dict(), "optimizer": self.optimizer.state_dict()}
 
-    def _save(self) -> None:
-        hint = f"then continue with `e2nas train --resume --out {self.out}`"
-        save_checkpoint(self.out / CHECKPOINT, self._state(), hint, fmt=FORMAT)
+    def _restore_state(self, state: dict[str, Any]) -> None:
+        self.net.load_state_dict(state["net"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.sums = dict(state["sums"])
 
     # -- the loop --------------------------------------------------------------------------------------
-    def run(self, stop_at_step: int | None = None) -> dict[str, Any] | None:
-        """Train to the end and return the results, or save and return None when stopped (Ctrl-C, or for tests
-        at global step ``stop_at_step``)."""
-        ensure_dir(self.out, "run directory (--out)")
-        with hold_run_dir(self.out):  # a second process on this directory is refused (RunDirBusyError), not mixed in
-            return self._run_locked(stop_at_step)
-
-    def _run_locked(self, stop_at_step: int | None) -> dict[str, Any] | None:
-        ckpt = self.out / CHECKPOINT
-        if not self.resume and (ckpt.exists() or (self.out / RESULTS).exists()):
-            raise CheckpointError(f"{self.out} already holds a run; pass --resume to continue it or use another --out")
-        self._build()
-        self.epoch, self.step, self.sums, self.history, self.elapsed, self.finished = 0, 0, {}, [], 0.0, False
-        resumed = False
-        if self.resume and ckpt.exists():
-            self._restore(load_checkpoint(ckpt, self.config.fingerprint(), fmt=FORMAT))
-            resumed = True
-            if self.finished and (self.out / RESULTS).exists():
-                with contextlib.suppress(ValueError):
-                    return json.loads((self.out / RESULTS).read_text())
-        atomic_write_json(self.out / CONFIG, self.config.to_dict())
-        atomic_write_text(self.out / LOG, "".join(json.dumps(r) + "\n" for r in self.history))
-        self.t_start = time.perf_counter()
-
-        def handler(signum, frame):  # noqa: ARG001
-            if self._stop:
-                raise KeyboardInterrupt
-            self._stop = True
-
-        with on_stop_signals(handler):
-            while self.epoch < self.config.epochs:
-                if not self._run_epoch(stop_at_step):
-                    self._save()
-                    return None
-        return self._finish(resumed)
-
     def _run_epoch(self, stop_at_step: int | None) -> bool:
         cfg, net = self.config, self.net
         if hasattr(net, "drop_path_prob"):
@@ -180,13 +96,13 @@ class Trainer:
         net.train()
         t0 = time.perf_counter()
         while self.step < self.steps:
-            if self._stop or (stop_at_step is not None and self.epoch * self.steps + self.step >= stop_at_step):
+            if self.should_stop(stop_at_step):
                 return False
             for g in self.optimizer.param_groups:
                 g["lr"] = self._lr(self.epoch + self.step / self.steps)
             x, y = self.loader.batch(self.epoch, self.step, order)
             if cfg.cutout:
-                gen = torch.Generator(device=self.device).manual_seed(stream_seed(cfg.seed, 11, self.epoch, self.step))
+                gen = seeded_generator(cfg.seed, Stream.CUTOUT, self.epoch, self.step, device=self.device)
                 x = cutout(x, cfg.cutout, gen)
             out = net(x)
             logits, aux = out if isinstance(out, tuple) else (out, None)
@@ -223,16 +139,10 @@ class Trainer:
             "lr": self.optimizer.param_groups[0]["lr"],
             "drop_path": float(getattr(self.net, "drop_path_prob", 0.0)),
             "time_s": seconds,
-            "elapsed_s": self.elapsed + (time.perf_counter() - self.t_start),
+            "elapsed_s": self.elapsed_s(),
         }
         self.history.append(record)
-        try:
-            with open(self.out / LOG, "a") as fh:
-                fh.write(json.dumps(record) + "\n")
-        except OSError as err:
-            raise FileAccessError(
-                describe_os_error(err, "write", self.out / LOG, "then resume with --resume")
-            ) from None
+        self._append_log(record)
         self.epoch, self.step, self.sums = self.epoch + 1, 0, {}
         if self.show_progress:
             print(
@@ -259,15 +169,12 @@ class Trainer:
             "test_images": len(self.test),
             **self._parameters(),
             "ground_truth": _ground_truth(self.space, cfg.arch),
-            "wall_time_s": self.elapsed + (time.perf_counter() - self.t_start),
+            "wall_time_s": self.elapsed_s(),
             "device": str(self.device),
             "resumed": resumed,
             "config": cfg.to_dict(),
-            "versions": {"e2nas": e2nas.__version__, "torch": torch.__version__, **code_version()},
+            "versions": versions(),
         }
-        self.finished = True
-        self._save()
-        atomic_write_json(self.out / RESULTS, results)
         return results
 
 
