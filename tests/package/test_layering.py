@@ -33,11 +33,8 @@ ALLOWED: dict[str, tuple[str, str]] = {
     "e2nas.experiments.paper.layouts": ("nb201", "the paper's tables and figures are NB201 table columns"),
     "e2nas.pretrain.ceiling": ("nb201", "the pretraining ceiling study trains NB201 cells standalone vs the table"),
     "e2nas.pretrain.study": ("nb201", "the pretraining recipe study ranks supernets against NB201's table"),
-    "e2nas.cli.arch": ("nb201", "e2nas arch shows space-specific facts: NB201 index, iso key and table row"),
 }
-ALLOWED_DARTS: dict[str, str] = {
-    "e2nas.cli.arch": "e2nas arch --space darts prints the DARTS genotype's evaluation network summary",
-}
+ALLOWED_DARTS: dict[str, str] = {}
 
 
 def _module_name(path: Path, root: Path, prefix: str) -> str:
