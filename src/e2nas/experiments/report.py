@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from e2nas.rundir import LOG, RANKING, RESULTS
+from e2nas.spaces import LEGACY_SPACE
 from e2nas.spaces.nb201 import PAPER_COLUMNS
 
 #: table headers of the paper's columns
@@ -111,7 +112,8 @@ class Run:
 
     @property
     def space(self) -> str:
-        return str(self.results.get("space") or self.config.get("space") or "nb201")
+        # runs made before results.json named their space are of the legacy space
+        return str(self.results.get("space") or self.config.get("space") or LEGACY_SPACE)
 
     def largest_visited(self) -> tuple[int | None, int]:
         """(the params pick among the cells this run logged as visited, how many distinct cells that was);
