@@ -142,6 +142,10 @@ class GroundTruthLike(Protocol):
 
     def value(self, arch: Any, metric: str) -> float: ...
 
+    def best(self, metric: str) -> tuple[Any, float]:
+        """(the best architecture by ``metric``, its value)."""
+        ...
+
 
 class SearchSpace:
     """Base class of every search space. Subclass it, set the class attributes, implement the abstract
@@ -149,6 +153,8 @@ class SearchSpace:
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    #: how prose and figures name the space (NB201's is "NB201"); empty: the registry name
+    display_name: ClassVar[str] = ""
     #: candidate op names, in op-index order
     ops: ClassVar[tuple[str, ...]] = ()
     #: op choices per architecture (the rows of a searcher's logits)
@@ -172,6 +178,11 @@ class SearchSpace:
     @property
     def num_ops(self) -> int:
         return len(self.ops)
+
+    @property
+    def title(self) -> str:
+        """:attr:`display_name`, or the registry name when the space sets none."""
+        return self.display_name or self.name
 
     # -- the architecture type ------------------------------------------------------------------------
     def arch(self, ops: Sequence[int]) -> Arch:

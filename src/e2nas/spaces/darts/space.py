@@ -53,6 +53,7 @@ _DARTS_RECIPE: dict[str, Any] = {
 @register_space
 class DARTSSpace(SearchSpace):
     name = "darts"
+    display_name = "DARTS"
     description = "DARTS (Liu et al. 2019): normal + reduction cell, 4 nodes, 14 edges x 8 ops each; no ground truth"
     ops: ClassVar[tuple[str, ...]] = OPS
     num_edges = NUM_EDGES

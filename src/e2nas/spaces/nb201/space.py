@@ -33,6 +33,7 @@ _NB201_RECIPE: dict[str, Any] = {
 @register_space
 class NB201Space(SearchSpace):
     name = "nb201"
+    display_name = "NB201"
     description = "NAS-Bench-201: 4-node cell, 6 edges x 5 ops, 15,625 cells, judged by the bundled benchmark"
     ops: ClassVar[tuple[str, ...]] = OPS
     num_edges = NUM_EDGES
