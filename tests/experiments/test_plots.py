@@ -67,3 +67,19 @@ def test_no_monitor_data_means_no_monitor_plots(tmp_path, gt):
         )
     written = make_plots([tmp_path / "runs"], tmp_path / "figs", latent_map=False)
     assert [p.name for p in written] == ["search_curve.png"]
+
+
+def test_the_search_curve_asks_the_runs_space_for_its_optimum(tmp_path):
+    """The optimum line comes from the one space the runs searched (runs naming none are the legacy space)."""
+    from e2nas.experiments.plots import _one_space
+    from e2nas.experiments.report import Group, Run
+
+    def group(*spaces):
+        return Group(("m",), [Run(tmp_path, {"space": s} if s else {}) for s in spaces])
+
+    space = _one_space([group(None, "nb201")])
+    assert space.name == "nb201" and space.title == "NB201" and space.has_ground_truth
+    assert space.ground_truth().best("cifar10_valid")[0].index == 6111
+    assert _one_space([group("darts")]).title == "DARTS" and not _one_space([group("darts")]).has_ground_truth
+    assert _one_space([group("nb201"), group("darts")]) is None
+    assert _one_space([group("no-such-space")]) is None

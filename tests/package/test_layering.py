@@ -29,15 +29,10 @@ ALLOWED: dict[str, tuple[str, str]] = {
     "e2nas.experiments.latent_map": ("nb201", "maps the D-VAE latent space of NB201 cells, coloured by the table"),
     "e2nas.experiments.yardsticks": ("nb201", "the paper's reference lines are read from NB201's table"),
     "e2nas.experiments.report": ("nb201", "sweep reports judge runs by NB201's table columns (PAPER_COLUMNS)"),
-    "e2nas.experiments.plots": ("nb201", "plots place found cells against NB201's table"),
     "e2nas.experiments.paper.layouts": ("nb201", "the paper's tables and figures are NB201 table columns"),
     "e2nas.pretrain.ceiling": ("nb201", "the pretraining ceiling study trains NB201 cells standalone vs the table"),
-    "e2nas.pretrain.study": ("nb201", "the pretraining recipe study ranks supernets against NB201's table"),
-    "e2nas.cli.arch": ("nb201", "e2nas arch shows space-specific facts: NB201 index, iso key and table row"),
 }
-ALLOWED_DARTS: dict[str, str] = {
-    "e2nas.cli.arch": "e2nas arch --space darts prints the DARTS genotype's evaluation network summary",
-}
+ALLOWED_DARTS: dict[str, str] = {}
 
 
 def _module_name(path: Path, root: Path, prefix: str) -> str:

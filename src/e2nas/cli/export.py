@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from e2nas.cli.common import fail, print_json
+from e2nas.spaces.registry import DEFAULT_SPACE
 
 
 def export(
@@ -15,7 +16,9 @@ def export(
         metavar="ARCH|RUN_DIR",
         help="NB201 cell / DARTS Genotype(...), or an `e2nas train` (or search) run directory",
     ),
-    space: str = typer.Option("nb201", "--space", help="nb201 | darts (for ARCH; a run directory names its own)"),
+    space: str = typer.Option(
+        DEFAULT_SPACE, "--space", help="search space of ARCH (see `e2nas methods`); a run directory names its own"
+    ),
     fmt: str = typer.Option("onnx", "--format", help="onnx (runs in onnxruntime) | pt2 (torch.export program)"),
     out: str = typer.Option(
         None, "--out", help="file to write (default: <space>-<index>.<format>, or RUN_DIR/model.<format>)"

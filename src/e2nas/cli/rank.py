@@ -55,6 +55,7 @@ def rank(
     from e2nas.ranking import RankError, format_ranking, rank_supernet
     from e2nas.ranking.proxies import ProxyError
     from e2nas.ranking.yardsticks import parse_yardsticks
+    from e2nas.spaces import get_space
 
     try:
         names = parse_yardsticks(yardsticks)
@@ -73,7 +74,7 @@ def rank(
             net, cfg = load_pretrained(run_dir, device)
         else:
             net, cfg = load_supernet(run_dir, epoch, device)
-        if cfg.space != "nb201":
+        if not get_space(cfg.space).has_ground_truth:
             fail(f"{run_dir} searched the {cfg.space} space, which has no ground truth to rank against (NB201 only)")
         k = cfg.rank_cells if cells is None and cfg.rank_cells else (cells if cells is not None else 100)
         n = images if images is not None else cfg.rank_images

@@ -8,6 +8,7 @@ import typer
 
 from e2nas.cli.common import fail, print_json
 from e2nas.engine.config import DEFAULT_METHOD, DEFAULT_PRESET
+from e2nas.spaces.registry import DEFAULT_SPACE
 
 
 def _parse_opts(items: list[str]) -> dict[str, str]:
@@ -39,7 +40,7 @@ def search(
     preset: str = typer.Option(
         None, "--preset", "-p", help=f"paper | cpu-pretrained | cpu | cpu-small | smoke [default: {DEFAULT_PRESET}]"
     ),
-    space: str = typer.Option(None, "--space", help="search space (see `e2nas methods`) [default: nb201]"),
+    space: str = typer.Option(None, "--space", help=f"search space (see `e2nas methods`) [default: {DEFAULT_SPACE}]"),
     dataset: str = typer.Option(
         None,
         "--dataset",
@@ -109,7 +110,7 @@ def search(
     from e2nas.rundir import RunPaths
     from e2nas.safeio import RunDirBusyError
     from e2nas.searchers import SearcherError, get_searcher_class
-    from e2nas.spaces import SpaceError
+    from e2nas.spaces import SpaceError, get_space
 
     overrides = {
         "dataset": dataset,
@@ -172,7 +173,7 @@ def search(
         print_json(results)
         return
     f, b = results["final"], results["best"]
-    if f.get("ground_truth") is None and cfg.space != "nb201":  # a space without a benchmark: judged by retraining
+    if f.get("ground_truth") is None and not get_space(cfg.space).has_ground_truth:  # judged by retraining
         typer.echo(f"final architecture {f['cell']}")
         typer.echo(f"  no ground truth on the {cfg.space} space; retrain it with `e2nas train --from {run_dir}`")
     else:

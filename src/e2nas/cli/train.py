@@ -7,6 +7,7 @@ import typer
 
 from e2nas.cli.common import fail, print_json
 from e2nas.rundir import RunPaths
+from e2nas.spaces.registry import DEFAULT_SPACE, LEGACY_SPACE
 
 
 def _from_run(run_dir: str) -> tuple[str, str]:
@@ -18,7 +19,7 @@ def _from_run(run_dir: str) -> tuple[str, str]:
         fail(f"--from {run_dir}: no results.json there (is it a finished `e2nas search` run directory?)")
     try:
         results = json.loads(path.read_text())
-        return str(results.get("space", "nb201")), str(results["final"]["cell"])
+        return str(results.get("space", LEGACY_SPACE)), str(results["final"]["cell"])
     except (ValueError, KeyError, TypeError):
         fail(f"--from {run_dir}: results.json is not a search's results (no final architecture)")
 
@@ -27,7 +28,9 @@ def train(
     architecture: str = typer.Argument(
         None, metavar="[ARCH]", help="NB201 cell (index, string, op ids) or DARTS Genotype(...); or use --from"
     ),
-    space: str = typer.Option(None, "--space", help="nb201 | darts [default: nb201, or the --from run's]"),
+    space: str = typer.Option(
+        None, "--space", help=f"search space (see `e2nas methods`) [default: {DEFAULT_SPACE}, or the --from run's]"
+    ),
     from_run: str = typer.Option(None, "--from", help="retrain the final architecture of this search run directory"),
     preset: str = typer.Option("cpu", "--preset", "-p", help="paper | cpu | smoke"),
     dataset: str = typer.Option(None, "--dataset", help="embedded | cifar10 | cifar100 | imagenet16-120"),
@@ -61,7 +64,7 @@ def train(
         if space is not None and space != run_space:
             fail(f"--space {space} contradicts the --from run, which searched the {run_space} space")
         space = run_space
-    space = space or "nb201"
+    space = space or DEFAULT_SPACE
     overrides = {
         "dataset": dataset,
         "data_dir": data_dir,

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from e2nas.spaces.registry import DEFAULT_SPACE, LEGACY_SPACE
+
 #: method used when none is given (``e2nas search`` without ``--method``)
 DEFAULT_METHOD = "e2nas"
 #: preset used when none is given
 DEFAULT_PRESET = "cpu-pretrained"
-#: search space used when none is given
-DEFAULT_SPACE = "nb201"
 #: config fields that may differ between a run and its resumption (they do not change the result on CPU)
 RESUME_FREE_FIELDS = frozenset(
     {"device", "data_dir", "threads", "cuda_graphs", "rank_cells", "rank_images", "rank_seed", "snapshot_every"}
@@ -186,10 +186,10 @@ class SearchConfig:
         return self.channels_last if self.channels_last is not None else self.device.startswith("cpu")
 
     def fingerprint(self) -> dict[str, Any]:
-        """The fields a resumed run must share with the checkpoint. The space is left out for NB201, so
-        checkpoints written before spaces were plug-ins still resume."""
+        """The fields a resumed run must share with the checkpoint. The space is left out for the legacy space
+        (NB201), so checkpoints written before spaces were plug-ins still resume."""
         fp = {k: v for k, v in self.to_dict().items() if k not in RESUME_FREE_FIELDS}
-        if fp["space"] == DEFAULT_SPACE:
+        if fp["space"] == LEGACY_SPACE:
             del fp["space"]
         return fp
 

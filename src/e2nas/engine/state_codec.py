@@ -15,12 +15,10 @@ from typing import Any
 
 import torch
 
-from e2nas.spaces import get_space
+from e2nas.spaces import LEGACY_SPACE, get_space
 
 CELL_TAG = "__cell__"
 ARCH_TAG = "__arch__"
-#: the space whose architectures keep the short ``__cell__`` tag (checkpoints written before other spaces existed)
-NB201 = "nb201"
 _LEAVES = (type(None), bool, int, float, str, bytes, torch.Tensor)
 
 
@@ -28,7 +26,7 @@ def encode_state(obj: Any, where: str = "state") -> Any:
     """``obj`` with every architecture tagged and every other value checked to be weights-only loadable."""
     space_name = getattr(type(obj), "space_name", None)
     if isinstance(space_name, str) and hasattr(obj, "ops"):
-        if space_name == NB201:
+        if space_name == LEGACY_SPACE:  # its architectures keep the short tag older checkpoints use
             return {CELL_TAG: list(obj.ops)}
         return {ARCH_TAG: [space_name, list(obj.ops)]}
     if isinstance(obj, _LEAVES):
@@ -55,7 +53,7 @@ def decode_state(obj: Any) -> Any:
     """The inverse of :func:`encode_state` (cells rebuilt, everything else as loaded)."""
     if isinstance(obj, dict):
         if set(obj) == {CELL_TAG}:
-            return get_space(NB201).arch([int(o) for o in obj[CELL_TAG]])
+            return get_space(LEGACY_SPACE).arch([int(o) for o in obj[CELL_TAG]])
         if set(obj) == {ARCH_TAG}:
             name, ops = obj[ARCH_TAG]
             return get_space(str(name)).arch([int(o) for o in ops])

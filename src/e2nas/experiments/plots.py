@@ -26,6 +26,7 @@ import numpy as np
 from e2nas.experiments.mpl import pyplot as _pyplot
 from e2nas.experiments.report import Group, Run, find_runs, group_runs
 from e2nas.ranking import RANKING_FILE
+from e2nas.spaces import SearchSpace, SpaceError, get_space
 
 
 def _series(runs: list[Run], value: Callable[[dict[str, Any]], float | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -100,14 +101,27 @@ def plot_search_curves(groups: list[Group], path: Path, metric: str = "cifar10_v
     if not drawn:
         plt.close(fig)
         return None
-    from e2nas.spaces.nb201 import GroundTruth
-
-    _, best = GroundTruth().best(metric)
-    ax.axhline(best, color="k", ls="--", lw=1, label=f"NB201 optimum ({best:.2f}%)")
+    space = _one_space(groups)
+    gt = space.ground_truth() if space is not None else None
+    title = space.title if space is not None else "ground-truth"
+    if gt is not None:
+        _, best = gt.best(metric)
+        ax.axhline(best, color="k", ls="--", lw=1, label=f"{title} optimum ({best:.2f}%)")
     ax.set_xlabel("search epoch")
     ax.set_ylabel(f"ground-truth {metric.replace('_', ' ')} accuracy of current cell (%)")
-    ax.set_title("Search progress: NB201 accuracy of each epoch's cell\n(line: mean over seeds, band: min–max)")
+    ax.set_title(f"Search progress: {title} accuracy of each epoch's cell\n(line: mean over seeds, band: min–max)")
     return _finish(fig, ax, path)
+
+
+def _one_space(groups: list[Group]) -> SearchSpace | None:
+    """The space every run of ``groups`` searched; None for runs of several spaces or of one this install lacks."""
+    names = {run.space for g in groups for run in g.runs}
+    if len(names) != 1:
+        return None
+    try:
+        return get_space(names.pop())
+    except SpaceError:
+        return None
 
 
 def plot_kendall(groups: list[Group], path: Path) -> Path | None:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from e2nas.rundir import LOG, RANKING, RESULTS
+from e2nas.spaces import LEGACY_SPACE
 from e2nas.spaces.nb201 import PAPER_COLUMNS
 
 #: table headers of the paper's columns
@@ -111,23 +112,25 @@ class Run:
 
     @property
     def space(self) -> str:
-        return str(self.results.get("space") or self.config.get("space") or "nb201")
+        # runs made before results.json named their space are of the legacy space
+        return str(self.results.get("space") or self.config.get("space") or LEGACY_SPACE)
 
     def largest_visited(self) -> tuple[int | None, int]:
         """(the params pick among the cells this run logged as visited, how many distinct cells that was);
         (None, 0) off NB201 (:func:`e2nas.experiments.yardsticks.visited_cells`)."""
-        if self.space != "nb201":
+        from e2nas.experiments.yardsticks import SPACE, largest_visited, visited_cells
+
+        if self.space != SPACE:
             return None, 0
-        from e2nas.experiments.yardsticks import largest_visited, visited_cells
 
         cells = visited_cells(self.log, self.results)
         return largest_visited(cells), len(cells)
 
     def cells_seen(self) -> int:
         """Distinct cells "best seen during search" picks from (each epoch's cell and the final one)."""
-        from e2nas.experiments.yardsticks import seen_cells
+        from e2nas.experiments.yardsticks import SPACE, seen_cells
 
-        return len(seen_cells(self.log, self.results)) if self.space == "nb201" else 0
+        return len(seen_cells(self.log, self.results)) if self.space == SPACE else 0
 
     def changed_options(self) -> dict[str, Any]:
         """Searcher options that differ from the method's defaults (all of them if the method is unknown)."""
@@ -246,6 +249,7 @@ class Group:
         epochs_best = [b.get("epoch") for b in bests if b.get("epoch") is not None]
         picks = [r.largest_visited() for r in self.runs]
         big = [i for i, _ in picks if i is not None]
+        from e2nas.experiments.yardsticks import SPACE
         from e2nas.spaces.nb201 import GroundTruth
 
         gt = GroundTruth()
@@ -268,7 +272,7 @@ class Group:
             "largest_visited": largest,
             "largest_visited_index": [i for i, _ in picks],
             "cells_visited": stats([n for i, n in picks if i is not None]),
-            "cells_seen": stats([r.cells_seen() for r in self.runs if r.space == "nb201"]),
+            "cells_seen": stats([r.cells_seen() for r in self.runs if r.space == SPACE]),
             "search_time_s": stats([r.search_time() for r in self.runs]),
             "kendall_tau": stats([r.tau() for r in self.runs]),
             "params_tau": stats([r.params_tau() for r in self.runs]),
@@ -286,8 +290,8 @@ def yardsticks(groups: list[dict[str, Any]], columns: list[str]) -> dict[str, An
     why, when some runs are not on NB201 (no ground-truth table to score the yardsticks on)."""
     from e2nas.experiments import yardsticks as ys
 
-    spaces = sorted({s for g in groups for s in g.get("spaces", ["nb201"])})
-    if spaces != ["nb201"]:
+    spaces = sorted({s for g in groups for s in g.get("spaces", [LEGACY_SPACE])})  # older summaries: no "spaces"
+    if spaces != [ys.SPACE]:
         return {"rows": [], "k": None, "note": ys.NO_GROUND_TRUTH_NOTE.format(spaces=", ".join(spaces))}
     seen = [v for g in groups for v in g["cells_seen"]["values"]]
     k = int(round(float(np.median(seen)))) if seen else None

@@ -25,7 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from e2nas.spaces.nb201 import NUM_CELLS, Cell, GroundTruth
+from e2nas.spaces.nb201 import NUM_CELLS, Cell, GroundTruth, NB201Space
+
+#: the space whose table these yardsticks read (runs of any other space have none)
+SPACE = NB201Space.name
 
 #: the table column the params pick counts (parameters of the CIFAR-10 network, millions)
 PARAMS = "params_M"

@@ -33,7 +33,7 @@ from e2nas.engine.checkpoint import CheckpointError, read_checkpoint
 from e2nas.netcost import count_module
 from e2nas.rundir import CHECKPOINT, CONFIG, RESULTS
 from e2nas.safeio import FileAccessError, describe_os_error
-from e2nas.spaces import SpaceError, get_space
+from e2nas.spaces import DEFAULT_SPACE, LEGACY_SPACE, SpaceError, get_space
 from e2nas.train.config import TrainConfig
 from e2nas.train.loop import FORMAT as TRAIN_FORMAT
 
@@ -130,7 +130,7 @@ def calibrate_bn(net: nn.Module, x: torch.Tensor, batch: int = 64) -> None:
 
 def spec_from_arch(
     text: str,
-    space_name: str = "nb201",
+    space_name: str = DEFAULT_SPACE,
     num_classes: int = 10,
     image_size: int = 32,
     seed: int = 0,
@@ -180,7 +180,7 @@ def spec_from_run(
             )
         return _untrained(
             run,
-            str(results.get("space", "nb201")),
+            str(results.get("space", LEGACY_SPACE)),
             str(results["final"]["cell"]),
             weights,
             seed,

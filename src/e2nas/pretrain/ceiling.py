@@ -28,8 +28,7 @@ from torch import nn
 from e2nas.data import DeviceLoader, Stream, search_split
 from e2nas.engine.runloop import cosine_lr
 from e2nas.pretrain.study import read_records
-from e2nas.spaces import get_space
-from e2nas.spaces.nb201 import Cell
+from e2nas.spaces.nb201 import Cell, NB201Space
 from e2nas.train.loop import TrainError
 
 #: the optimiser fields taken from a train preset of the nb201 space
@@ -55,7 +54,7 @@ class CeilingSetup:
     steps_per_epoch: int | None = None  # None: one pass over the training images (tests use a few steps)
 
     def optimiser(self) -> dict[str, Any]:
-        preset = get_space("nb201").train_presets[self.recipe]
+        preset = NB201Space.train_presets[self.recipe]
         return {k: preset[k] for k in RECIPE_KEYS}
 
     def key(self) -> dict[str, Any]:
@@ -96,7 +95,7 @@ def train_standalone(
     t0 = time.perf_counter()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(setup.seed)
-        net = get_space("nb201").network(cell, setup.C, setup.N, num_classes)
+        net = NB201Space().network(cell, setup.C, setup.N, num_classes)
         sgd = torch.optim.SGD(
             net.parameters(),
             lr=opt["lr"],

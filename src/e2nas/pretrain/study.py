@@ -88,13 +88,16 @@ def _done(path: Path) -> set[tuple[str, int, str]]:
     return keys
 
 
-def params_tau(cells: Iterable[Any], metric: str) -> float:
-    """Kendall τ of the parameter count against ground truth ``metric`` on ``cells``."""
+def params_tau(cells: Iterable[Any], metric: str, space: str) -> float:
+    """Kendall τ of the parameter count against ground truth ``metric`` on ``cells`` (architectures of ``space``
+    or what its benchmark reads, such as NB201 indices)."""
     from scipy.stats import kendalltau
 
-    from e2nas.spaces.nb201 import GroundTruth
+    from e2nas.spaces import SpaceError, get_space
 
-    gt = GroundTruth()
+    gt = get_space(space).ground_truth()
+    if gt is None:
+        raise SpaceError(f"params τ needs ground truth, and the {space} space has no benchmark table")
     cells = list(cells)
     p = np.array([gt.value(c, PARAMS_COLUMN) for c in cells])
     g = np.array([gt.value(c, metric) for c in cells])
@@ -151,7 +154,7 @@ def rank_candidates(
                 "spearman": r.spearman,
                 "top10_precision": r.top10_precision,
                 "intervals": {k: list(v) for k, v in r.intervals.items()},
-                "params_tau": params_tau(sampled, r.metric),
+                "params_tau": params_tau(sampled, r.metric, cfg.space),
                 "mean_inherited_acc": r.mean_inherited_acc,
                 "images": r.images,
                 "cells": r.cells,

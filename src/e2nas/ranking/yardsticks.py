@@ -17,6 +17,7 @@ from torch import nn
 
 from e2nas.ranking.core import TABLE_YARDSTICKS, YARDSTICKS, RankError, _interval, _kendall, _kendall_rows
 from e2nas.ranking.proxies import NWOT_BATCH, PROXIES, finite, proxy_scores
+from e2nas.spaces import DEFAULT_SPACE
 
 
 def parse_yardsticks(text: str | None) -> tuple[str, ...]:
@@ -49,7 +50,7 @@ def yardstick_scores(
     network: Callable[[Any], nn.Module] | None = None,
     images: torch.Tensor | None = None,
     seed: int = 0,
-    space_name: str = "nb201",
+    space_name: str = DEFAULT_SPACE,
 ) -> dict[str, tuple[list[float], float, str]]:
     """name -> (score per cell, seconds per cell, source) for every yardstick in ``names``.
 

@@ -7,18 +7,22 @@ from e2nas.spaces.base import (
     EdgeCosts,
     GroundTruthLike,
     SearchSpace,
+    Shown,
     SpaceError,
     SupernetLike,
 )
-from e2nas.spaces.registry import get_space, list_spaces, register_space
+from e2nas.spaces.registry import DEFAULT_SPACE, LEGACY_SPACE, get_space, list_spaces, register_space
 
 __all__ = [
+    "DEFAULT_SPACE",
+    "LEGACY_SPACE",
     "Arch",
     "ArchCost",
     "ArchParseError",
     "EdgeCosts",
     "GroundTruthLike",
     "SearchSpace",
+    "Shown",
     "SpaceError",
     "SupernetLike",
     "get_space",

@@ -120,12 +120,31 @@ class EdgeCosts:
         )
 
 
+@dataclass(frozen=True)
+class Shown:
+    """What a command shows about a space or an architecture (``e2nas arch``, ``e2nas space stats``), built by
+    the space so the CLI needs no space-specific code: ``data`` is printed for ``--json``, ``text`` for people
+    (a ``str`` echoed as is, or a rich renderable such as a table)."""
+
+    data: dict[str, Any]
+    text: Any
+
+
+def _lines(data: dict[str, Any]) -> str:
+    """``key: value`` lines of ``data`` (lists comma-joined): the default human form of a :class:`Shown`."""
+    return "\n".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in data.items())
+
+
 class GroundTruthLike(Protocol):
     """A benchmark that judges an architecture (NB201's table); spaces without one return None."""
 
     def summary(self, arch: Any) -> dict[str, float]: ...
 
     def value(self, arch: Any, metric: str) -> float: ...
+
+    def best(self, metric: str) -> tuple[Any, float]:
+        """(the best architecture by ``metric``, its value)."""
+        ...
 
 
 class SearchSpace:
@@ -134,6 +153,8 @@ class SearchSpace:
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
+    #: how prose and figures name the space (NB201's is "NB201"); empty: the registry name
+    display_name: ClassVar[str] = ""
     #: candidate op names, in op-index order
     ops: ClassVar[tuple[str, ...]] = ()
     #: op choices per architecture (the rows of a searcher's logits)
@@ -157,6 +178,11 @@ class SearchSpace:
     @property
     def num_ops(self) -> int:
         return len(self.ops)
+
+    @property
+    def title(self) -> str:
+        """:attr:`display_name`, or the registry name when the space sets none."""
+        return self.display_name or self.name
 
     # -- the architecture type ------------------------------------------------------------------------
     def arch(self, ops: Sequence[int]) -> Arch:
@@ -219,6 +245,45 @@ class SearchSpace:
     def ground_truth(self) -> GroundTruthLike | None:
         """The benchmark that judges architectures of this space, or None."""
         return None
+
+    @property
+    def has_ground_truth(self) -> bool:
+        """Whether the space has a benchmark (a space overriding :meth:`ground_truth`), without loading it."""
+        return type(self).ground_truth is not SearchSpace.ground_truth
+
+    # -- what the CLI shows --------------------------------------------------------------------------------
+    def show_arch(self, text: str) -> Shown:
+        """What ``e2nas arch`` prints for the architecture ``text`` names. By default: the space, the string
+        format, the op of every edge, :meth:`describe`, the cost report (with an evaluation network) and the
+        ground truth (with a benchmark), as ``key: value`` lines. Raises ``ArchParseError`` whose message is
+        the line the CLI prints."""
+        try:
+            arch = self.parse(text)
+        except ArchParseError as err:
+            raise ArchParseError(f"invalid {self.name} architecture {text!r}: {err}") from None
+        data: dict[str, Any] = {
+            "space": self.name,
+            "arch": self.format(arch),
+            "ops": [self.ops[o] for o in arch.ops],
+            **self.describe(arch),
+        }
+        if self.has_eval_network:
+            data["cost"] = self.cost_report(arch)
+        gt = self.ground_truth()
+        if gt is not None:
+            data["ground_truth"] = gt.summary(arch)
+        return Shown(data, _lines(data))
+
+    def show_space(self) -> Shown:
+        """What ``e2nas space stats`` prints: by default the space's name, description, edges and ops."""
+        data = {
+            "space": self.name,
+            "description": self.description,
+            "edges": self.num_edges,
+            "ops": list(self.ops),
+            "num_ops": self.num_ops,
+        }
+        return Shown(data, _lines(data))
 
     # -- the evaluation network and what it costs ----------------------------------------------------------
     def eval_network(self, arch: Any, num_classes: int | None = None) -> nn.Module:

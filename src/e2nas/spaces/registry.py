@@ -12,6 +12,12 @@ from pathlib import Path
 from e2nas.plugins import PluginRegistry
 from e2nas.spaces.base import SearchSpace, SpaceError
 
+#: the space used when none is given (``--space`` defaults, configs): the one place that names it
+DEFAULT_SPACE = "nb201"
+#: the space of records that name none: results, configs and checkpoints (the ``__cell__`` tag) written before
+#: spaces were plug-ins. Kept apart from :data:`DEFAULT_SPACE` so a new default never re-reads old runs.
+LEGACY_SPACE = "nb201"
+
 #: the registered spaces (base and registry are infrastructure, not spaces)
 _PLUGINS: PluginRegistry[type[SearchSpace]] = PluginRegistry(
     "space", __name__.rpartition(".")[0], Path(__file__).parent, {"base", "registry"}, "e2nas.spaces"

@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from e2nas.spaces import SpaceError, get_space
+from e2nas.spaces import DEFAULT_SPACE, SpaceError, get_space
 
 #: presets every space defines: the published recipe, a CPU-sized one and a few-second check
 TRAIN_PRESETS = ("paper", "cpu", "smoke")
@@ -25,7 +25,7 @@ class TrainConfig:
     """Everything that determines a training run (with the code version)."""
 
     arch: str  # the architecture in its space's string format
-    space: str = "nb201"
+    space: str = DEFAULT_SPACE
     preset: str = "custom"
     dataset: str = "embedded"
     data_dir: str | None = None
@@ -85,7 +85,7 @@ class TrainConfig:
 
 
 def make_train_config(
-    arch: str, space: str = "nb201", preset: str = DEFAULT_TRAIN_PRESET, **overrides: Any
+    arch: str, space: str = DEFAULT_SPACE, preset: str = DEFAULT_TRAIN_PRESET, **overrides: Any
 ) -> TrainConfig:
     """The space's ``preset`` recipe for ``arch`` with ``overrides`` (``None`` values ignored). ``arch`` is
     checked and stored in the space's canonical string format."""

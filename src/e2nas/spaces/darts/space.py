@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from e2nas.spaces.base import ArchCost, ArchParseError, EdgeCosts, SearchSpace
+from e2nas.spaces.base import ArchCost, ArchParseError, EdgeCosts, SearchSpace, Shown
 from e2nas.spaces.darts.genotype import (
     CELL_EDGES,
     EDGES_PER_CELL,
@@ -53,6 +53,7 @@ _DARTS_RECIPE: dict[str, Any] = {
 @register_space
 class DARTSSpace(SearchSpace):
     name = "darts"
+    display_name = "DARTS"
     description = "DARTS (Liu et al. 2019): normal + reduction cell, 4 nodes, 14 edges x 8 ops each; no ground truth"
     ops: ClassVar[tuple[str, ...]] = OPS
     num_edges = NUM_EDGES
@@ -122,6 +123,40 @@ class DARTSSpace(SearchSpace):
     def network(self, arch: Any, C: int = 36, N: int = 6, num_classes: int = 10, auxiliary: bool = True) -> nn.Module:
         genotype = arch if isinstance(arch, Genotype) else self.validate(arch).genotype()
         return DartsNetwork(genotype, C=C, N=N, num_classes=num_classes, auxiliary=auxiliary)
+
+    def show_arch(self, text: str) -> Shown:
+        """A genotype, its op counts and the parameters of its evaluation network (20 cells, C=36, CIFAR-10), with
+        and without the auxiliary head, and its cost."""
+        try:
+            genotype = Genotype.parse(text)
+        except ArchParseError as err:
+            raise ArchParseError(f"invalid DARTS genotype: {err}") from None
+        net = DartsNetwork(genotype, C=self.EVAL_C, N=self.EVAL_N, num_classes=self.eval_num_classes, auxiliary=True)
+        counted = self.count_cost(genotype)
+        try:
+            budget = self.cost(genotype).to_dict()
+        except Exception:  # a genotype reading one input twice has no 28-edge view: use the full count
+            budget = ArchCost(counted["params"] / 1e6, counted["macs"] / 1e6).to_dict()
+        info = {
+            "space": self.name,
+            "genotype": genotype.to_string(),
+            "op_counts": genotype.op_counts(),
+            "eval_network": {"C": self.EVAL_C, "cells": len(net.cells), "num_classes": self.eval_num_classes},
+            "params": net.num_parameters(auxiliary=True),
+            "params_without_aux": net.num_parameters(auxiliary=False),
+            # the network without the auxiliary head (what is deployed), counted by FlopCounterMode
+            "cost": {**budget, "flops_convention": self.flops_convention, "counted": counted},
+        }
+        lines = [info["genotype"]]
+        lines += [f"{kind}: " + ", ".join(f"{op} x{n}" for op, n in c.items()) for kind, c in info["op_counts"].items()]
+        c = info["cost"]
+        lines += [
+            f"evaluation network (20 cells, C=36, CIFAR-10): {info['params_without_aux'] / 1e6:.6f} M parameters, "
+            f"{info['params'] / 1e6:.6f} M with the auxiliary head",
+            f"cost: {c['params_M']:.6f} M parameters, {c['flops_M']:.6f} M FLOPs ({c['flops_convention']}); "
+            f"FlopCounterMode: {counted['flops'] / 1e6:.6f} M FLOPs = {counted['macs'] / 1e6:.6f} M multiply-adds",
+        ]
+        return Shown(info, "\n".join(lines))
 
     # -- costs: the evaluation network without the auxiliary head (what is deployed) -----------------------
     #: DARTS' CIFAR evaluation scale

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from e2nas.spaces.base import ArchCost, ArchParseError, EdgeCosts, SearchSpace, SpaceError
+from e2nas.spaces.base import ArchCost, ArchParseError, EdgeCosts, SearchSpace, Shown, SpaceError
 from e2nas.spaces.nb201.cell import NONE_OP, NUM_EDGES, NUM_OPS, OPS, Cell
 from e2nas.spaces.nb201.ground_truth import GroundTruth
 from e2nas.spaces.nb201.network import NB201Network
@@ -33,6 +33,7 @@ _NB201_RECIPE: dict[str, Any] = {
 @register_space
 class NB201Space(SearchSpace):
     name = "nb201"
+    display_name = "NB201"
     description = "NAS-Bench-201: 4-node cell, 6 edges x 5 ops, 15,625 cells, judged by the bundled benchmark"
     ops: ClassVar[tuple[str, ...]] = OPS
     num_edges = NUM_EDGES
@@ -126,6 +127,63 @@ class NB201Space(SearchSpace):
         if self._gt is None:
             self._gt = GroundTruth()
         return self._gt
+
+    def show_arch(self, text: str) -> Shown:
+        """A cell by index, op list or official string: index, ops, isomorphism key, parameters, costs, its row
+        of the table and its rank, as a table."""
+        from e2nas.netcost import count_parameters
+        from e2nas.spaces.nb201.iso import iso_key
+
+        try:
+            cell = Cell.parse(text)
+        except ArchParseError as err:
+            raise ArchParseError(f"invalid architecture {text!r}: {err}") from None
+        gt = self.ground_truth()
+        info = {
+            "index": cell.index,
+            "arch": cell.to_string(),
+            "ops": list(cell.op_names),
+            "iso_key": iso_key(cell),
+            "params_M": round(count_parameters(NB201Network(cell, C=16, N=5, num_classes=10)) / 1e6, 6),
+            "ground_truth": gt.summary(cell),
+            "cost": self.cost_report(cell),
+        }
+        from rich.table import Table
+
+        t = Table(title=f"NB201 cell #{info['index']}", show_header=False)
+        t.add_row("arch", info["arch"])
+        t.add_row("ops (e0..e5)", ", ".join(info["ops"]))
+        t.add_row("iso key", info["iso_key"])
+        t.add_row("params (M)", f"{info['params_M']:.6f}")
+        t.add_row("FLOPs (M, NB201 table)", f"{info['cost']['flops_M']:.6f}")
+        counted = info["cost"]["counted"]
+        counted_text = f"{counted['flops'] / 1e6:.6f} FLOPs = {counted['macs'] / 1e6:.6f} multiply-adds"
+        t.add_row("FlopCounterMode (M)", counted_text)
+        for k, v in info["ground_truth"].items():
+            t.add_row(k, f"{v:.3f}")
+        t.add_row("rank (C10 valid)", f"{gt.rank(cell)} / {len(gt.table.arch_str)}")
+        return Shown(info, t)
+
+    def show_space(self) -> Shown:
+        """Counts (cells, isomorphism classes, ops) and the table's best cell per paper column."""
+        from e2nas.spaces.nb201.ground_truth import PAPER_COLUMNS
+
+        gt = self.ground_truth()
+        best = {}
+        for m in PAPER_COLUMNS + ("cifar10_test",):
+            cell, value = gt.best(m)
+            best[m] = {"index": cell.index, "value": value}
+        stats = {
+            "cells": len(gt.table.arch_str),
+            "iso_classes": len(set(gt.table.iso_unique_str)),
+            "edges": NUM_EDGES,
+            "ops": list(OPS),
+            "num_ops": NUM_OPS,
+            "best": best,
+        }
+        lines = [f"cells: {stats['cells']}  iso classes: {stats['iso_classes']}  ops: {', '.join(OPS)}"]
+        lines += [f"best {m}: {b['value']:.3f} (index {b['index']})" for m, b in best.items()]
+        return Shown(stats, "\n".join(lines))
 
     def eval_network(self, arch: Any, num_classes: int | None = None) -> nn.Module:
         """NB201's evaluation network: C=16, N=5 (the scale of the table's params and FLOPs)."""
