@@ -287,9 +287,10 @@ def export_model(spec: ExportSpec, out: str | Path, fmt: str = "onnx", batch: in
     meta = {**spec.metadata, "format_file": fmt}
     meta["input"] = {**meta["input"], "shape": [batch or "batch", 3, spec.image_size, spec.image_size]}
     meta["batch"] = batch if batch else "dynamic"
+    parent = _writable_parent(out)  # before the export: a bad --out costs no exporter time
     x, dynamic = _example(spec, batch)
     data = _onnx_bytes(spec.net, x, dynamic, meta) if fmt == "onnx" else _pt2_bytes(spec.net, x, dynamic, meta)
-    _write(out, data)
+    _write(out, parent, data)
     return out
 
 
@@ -326,12 +327,22 @@ def _pt2_bytes(net: nn.Module, x: torch.Tensor, dynamic: Any, meta: dict[str, An
     return buf.getvalue()
 
 
-def _write(out: Path, data: bytes) -> None:
+def _writable_parent(out: Path) -> Path:
+    """``out``'s directory, created if missing; one clear error if ``out`` cannot be written there."""
     parent = out.parent if str(out.parent) else Path(".")
     try:
         if out.is_dir():
             raise IsADirectoryError(21, "Is a directory", str(out))
         parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(parent, os.W_OK):
+            raise PermissionError(13, "Permission denied", str(parent))
+    except OSError as err:
+        raise FileAccessError(describe_os_error(err, "write", out, "pass another --out")) from None
+    return parent
+
+
+def _write(out: Path, parent: Path, data: bytes) -> None:
+    try:
         fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=parent)
         try:
             with os.fdopen(fd, "wb") as fh:
