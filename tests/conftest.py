@@ -48,12 +48,15 @@ REGISTRIES = (
 
 
 def registry_dicts() -> list[dict]:
-    """The dicts behind :data:`REGISTRIES`. Plug-in registries are read through ``classes()`` first, so the
-    built-in plug-ins are discovered before a snapshot (a restore must keep them: discovery runs only once)."""
+    """The dicts behind :data:`REGISTRIES` (each a :class:`~e2nas.plugins.PluginRegistry` or a
+    :class:`~e2nas.plugins.Registry`). Plug-in registries are read through ``classes()`` first, so the built-in
+    plug-ins are discovered before a snapshot (a restore must keep them: discovery runs only once)."""
+    from e2nas.plugins import PluginRegistry
+
     out = []
     for module, attr in REGISTRIES:
         reg = getattr(importlib.import_module(module), attr)
-        out.append(reg.classes() if hasattr(reg, "classes") else reg)
+        out.append(reg.classes() if isinstance(reg, PluginRegistry) else reg.entries())
     return out
 
 
