@@ -34,7 +34,7 @@ def _few_threads():
 
 
 #: every name -> plug-in registry of the package, as (module, attribute). A test that registers a throwaway
-#: searcher, space, preset, dataset, monitor or layout must not change what later tests see (what
+#: searcher, space, preset, dataset, monitor, layout or train preset must not change what later tests see (what
 #: ``method: all`` expands to, say); a registry that moves must be listed here under its new name.
 REGISTRIES = (
     ("e2nas.searchers.registry", "_PLUGINS"),
@@ -44,6 +44,7 @@ REGISTRIES = (
     ("e2nas.train.data", "_SOURCES"),
     ("e2nas.experiments.monitors.registry", "MONITORS"),
     ("e2nas.experiments.paper.layouts", "LAYOUTS"),
+    ("e2nas.train.config", "TRAIN_PRESETS"),
 )
 
 

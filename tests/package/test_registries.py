@@ -25,7 +25,7 @@ def test_a_test_registers_a_throwaway_searcher_and_more():
 
     register_searcher(_Searcher)
     register_space(_Space)
-    for reg in registry_dicts()[2:]:  # presets, datasets, sources, monitors, layouts
+    for reg in registry_dicts()[2:]:  # presets, datasets, sources, monitors, layouts, train presets
         reg[THROWAWAY] = object()
     assert THROWAWAY in list_searchers() and THROWAWAY in list_spaces()
     methods = {r.method for r in parse_sweep({"method": "all", "preset": "smoke"}).runs}
