@@ -24,9 +24,21 @@ V = TypeVar("V")
 class PluginRegistry(Generic[T]):
     """Registered classes of one kind, e.g. ``PluginRegistry("searcher", "e2nas.searchers", ...)``."""
 
-    def __init__(self, kind: str, package: str, directory: Path, infrastructure: set[str], group: str) -> None:
+    def __init__(
+        self,
+        kind: str,
+        package: str,
+        directory: Path,
+        infrastructure: set[str],
+        group: str,
+        *,
+        error: Callable[[str], Exception] = KeyError,
+        noun: str = "",
+    ) -> None:
         self.kind, self.package, self.directory = kind, package, directory
         self.infrastructure, self.group = infrastructure, group
+        #: what a miss raises, and the word for the kind in its message ("method" for searchers)
+        self.error, self.noun = error, noun or kind
         self._classes: dict[str, T] = {}
         self._discovered = False
 
@@ -55,6 +67,18 @@ class PluginRegistry(Generic[T]):
             except Exception:  # a broken third-party plugin must not break the built-in ones
                 pass
         return self._classes
+
+    def get(self, name: str) -> T:
+        """The class registered as ``name``; an unknown name raises the registry's error, listing the names."""
+        classes = self.classes()
+        try:
+            return classes[name]
+        except KeyError:
+            raise self.error(f"unknown {self.noun} {name!r}; choose one of {', '.join(self.names())}") from None
+
+    def names(self) -> list[str]:
+        """Every registered name, sorted (discovery order depends on the file system and the entry points)."""
+        return sorted(self.classes())
 
 
 class Registry(Generic[V]):
