@@ -34,7 +34,7 @@ def _few_threads():
 
 
 #: every name -> plug-in registry of the package, as (module, attribute). A test that registers a throwaway
-#: searcher, space, preset, dataset, monitor or layout must not change what later tests see (what
+#: searcher, space, preset, dataset, monitor, layout or train preset must not change what later tests see (what
 #: ``method: all`` expands to, say); a registry that moves must be listed here under its new name.
 REGISTRIES = (
     ("e2nas.searchers.registry", "_PLUGINS"),
@@ -44,16 +44,20 @@ REGISTRIES = (
     ("e2nas.train.data", "_SOURCES"),
     ("e2nas.experiments.monitors.registry", "MONITORS"),
     ("e2nas.experiments.paper.layouts", "LAYOUTS"),
+    ("e2nas.train.config", "TRAIN_PRESETS"),
 )
 
 
 def registry_dicts() -> list[dict]:
-    """The dicts behind :data:`REGISTRIES`. Plug-in registries are read through ``classes()`` first, so the
-    built-in plug-ins are discovered before a snapshot (a restore must keep them: discovery runs only once)."""
+    """The dicts behind :data:`REGISTRIES` (each a :class:`~e2nas.plugins.PluginRegistry` or a
+    :class:`~e2nas.plugins.Registry`). Plug-in registries are read through ``classes()`` first, so the built-in
+    plug-ins are discovered before a snapshot (a restore must keep them: discovery runs only once)."""
+    from e2nas.plugins import PluginRegistry
+
     out = []
     for module, attr in REGISTRIES:
         reg = getattr(importlib.import_module(module), attr)
-        out.append(reg.classes() if hasattr(reg, "classes") else reg)
+        out.append(reg.classes() if isinstance(reg, PluginRegistry) else reg.entries())
     return out
 
 

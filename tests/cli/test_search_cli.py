@@ -39,7 +39,7 @@ def test_unknown_method_is_one_line_exit_2(tmp_path):
     res = runner.invoke(app, ["search", "--method", "nope", "--out", str(tmp_path)])
     assert res.exit_code == 2
     lines = res.output.strip().splitlines()
-    assert len(lines) == 1 and "known methods:" in lines[0] and "gdas" in lines[0]
+    assert len(lines) == 1 and "choose one of" in lines[0] and "gdas" in lines[0]
 
 
 def test_bad_option_and_missing_data_exit_2(tmp_path):

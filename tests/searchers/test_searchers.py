@@ -16,7 +16,7 @@ def test_registry_lists_the_builtin_methods():
 
 
 def test_unknown_method_names_the_known_ones():
-    with pytest.raises(SearcherError, match=r"unknown method 'nope'; known methods: .*gdas"):
+    with pytest.raises(SearcherError, match=r"unknown method 'nope'; choose one of .*gdas"):
         create_searcher("nope")
 
 

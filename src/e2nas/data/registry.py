@@ -22,6 +22,7 @@ from e2nas.data.datasets import (
     nb201_split,
 )
 from e2nas.data.folder import CIFAR10_CLASSES, FolderDataError, load_folder
+from e2nas.plugins import Registry
 
 
 @dataclass(frozen=True)
@@ -78,48 +79,46 @@ def _nb201(name: str) -> Reader:
     return lambda req: nb201_split(name, req.data_dir)
 
 
-DATASETS: dict[str, DatasetSpec] = {
-    spec.name: spec
-    for spec in (
-        DatasetSpec(
-            "embedded",
-            "4,000 lossless CIFAR-10 training images shipped with e2nas (2k/2k, 32x32)",
-            lambda req: embedded_split(),
-        ),
-        DatasetSpec(
-            "embedded16",
-            "CIFAR-10 JPEG images shipped with e2nas at 16x16 (class-balanced search-train/valid halves, see docs)",
-            lambda req: load_embedded16(),
-        ),
-        DatasetSpec(
-            "cifar10", "CIFAR-10 python batches in --data-dir, NB201 cifar10-valid 25k/25k split", _nb201("cifar10")
-        ),
-        DatasetSpec("cifar100", "CIFAR-100 python files in --data-dir (train / xvalid)", _nb201("cifar100")),
-        DatasetSpec(
-            "imagenet16-120", "NB201 ImageNet16-120 files in --data-dir (train / xvalid)", _nb201("imagenet16-120")
-        ),
-        DatasetSpec(
-            "cifar10-jpeg",
-            "CIFAR-10 JPEG ImageFolder (dir or .zip) in --data-dir, class-balanced 25k/25k split of train/",
-            _cifar10_jpeg,
-            handles_request=True,
-        ),
-        DatasetSpec(
-            "folder",
-            "your ImageFolder (dir or .zip) in --data-dir: train/<class>/*, optional val/; no NB201 ground truth",
-            _folder,
-            ground_truth=False,
-            handles_request=True,
-        ),
-    )
-}
+#: dataset name -> its spec (``--dataset``), in the order the CLI lists them
+DATASETS: Registry[DatasetSpec] = Registry("dataset", DataMissingError)
+for _spec in (
+    DatasetSpec(
+        "embedded",
+        "4,000 lossless CIFAR-10 training images shipped with e2nas (2k/2k, 32x32)",
+        lambda req: embedded_split(),
+    ),
+    DatasetSpec(
+        "embedded16",
+        "CIFAR-10 JPEG images shipped with e2nas at 16x16 (class-balanced search-train/valid halves, see docs)",
+        lambda req: load_embedded16(),
+    ),
+    DatasetSpec(
+        "cifar10", "CIFAR-10 python batches in --data-dir, NB201 cifar10-valid 25k/25k split", _nb201("cifar10")
+    ),
+    DatasetSpec("cifar100", "CIFAR-100 python files in --data-dir (train / xvalid)", _nb201("cifar100")),
+    DatasetSpec(
+        "imagenet16-120", "NB201 ImageNet16-120 files in --data-dir (train / xvalid)", _nb201("imagenet16-120")
+    ),
+    DatasetSpec(
+        "cifar10-jpeg",
+        "CIFAR-10 JPEG ImageFolder (dir or .zip) in --data-dir, class-balanced 25k/25k split of train/",
+        _cifar10_jpeg,
+        handles_request=True,
+    ),
+    DatasetSpec(
+        "folder",
+        "your ImageFolder (dir or .zip) in --data-dir: train/<class>/*, optional val/; no NB201 ground truth",
+        _folder,
+        ground_truth=False,
+        handles_request=True,
+    ),
+):
+    DATASETS.add(_spec.name, _spec)
+del _spec
 
 
 def dataset_spec(name: str) -> DatasetSpec:
-    spec = DATASETS.get(name)
-    if spec is None:
-        raise DataMissingError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
-    return spec
+    return DATASETS.get(name)
 
 
 def has_ground_truth(name: str) -> bool:

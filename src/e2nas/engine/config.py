@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from e2nas.plugins import Registry
 from e2nas.spaces.registry import DEFAULT_SPACE, LEGACY_SPACE
 
 #: method used when none is given (``e2nas search`` without ``--method``)
@@ -194,21 +195,22 @@ class SearchConfig:
         return fp
 
 
+#: preset name -> a fresh :class:`SearchConfig` of it (``--preset``), in the order the CLI lists them
+PRESETS: Registry[Callable[[], SearchConfig]] = Registry("preset", ConfigError)
+
+
 def _positive(v: float | None) -> bool:
     """None, or a finite number > 0."""
     return v is None or (isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < float("inf"))
 
 
+@PRESETS.register("paper")
 def _paper() -> SearchConfig:
     # docs/reference/hyperparameters.md: C=16, N=5, CIFAR-10 cifar10-valid split 25k/25k, 250 epochs, batch 64
     return SearchConfig(preset="paper", dataset="cifar10", C=16, N=5, epochs=250, batch_size=64)
 
 
-def _cpu_small() -> SearchConfig:
-    # reduced supernet on the embedded 2k/2k CIFAR-10 sample: one GDAS run in a few minutes on 2 cores
-    return SearchConfig(preset="cpu-small", dataset="embedded", C=8, N=1, epochs=25, batch_size=64, eval_batches=2)
-
-
+@PRESETS.register("cpu")
 def _cpu() -> SearchConfig:
     # the default CPU protocol: C=8, N=1 on 10k search-train / 2k search-valid images of the shipped 16x16 CIFAR-10
     # sample, lr 0.05 (twice NB201's: more ranking per step), 16 epochs = 2,496 steps, as many as the default E²NAS
@@ -229,6 +231,7 @@ def _cpu() -> SearchConfig:
     )
 
 
+@PRESETS.register("cpu-pretrained")
 def _cpu_pretrained() -> SearchConfig:
     # the `cpu` protocol started from the pretrained supernet shipped in the package (docs/results/pretrain): the
     # search's steps fine-tune a supernet that already ranks cells instead of training one from scratch, so 9
@@ -242,12 +245,20 @@ def _cpu_pretrained() -> SearchConfig:
     return cfg
 
 
+@PRESETS.register("cpu-base")
 def _cpu_base() -> SearchConfig:
     # the base protocol of the ranking study (docs/results/ranking, sweeps/ranking): all 25k search-train images,
     # NB201's lr 0.025, 16 epochs (6,240 steps); kept so the study's sweep files reproduce its runs
     return SearchConfig(preset="cpu-base", dataset="embedded16", C=8, N=1, epochs=16, batch_size=64, eval_batches=4)
 
 
+@PRESETS.register("cpu-small")
+def _cpu_small() -> SearchConfig:
+    # reduced supernet on the embedded 2k/2k CIFAR-10 sample: one GDAS run in a few minutes on 2 cores
+    return SearchConfig(preset="cpu-small", dataset="embedded", C=8, N=1, epochs=25, batch_size=64, eval_batches=2)
+
+
+@PRESETS.register("smoke")
 def _smoke() -> SearchConfig:
     # for tests and quick checks: a few seconds
     return SearchConfig(
@@ -264,16 +275,6 @@ def _smoke() -> SearchConfig:
     )
 
 
-PRESETS: dict[str, Callable[[], SearchConfig]] = {
-    "paper": _paper,
-    "cpu": _cpu,
-    "cpu-pretrained": _cpu_pretrained,
-    "cpu-base": _cpu_base,
-    "cpu-small": _cpu_small,
-    "smoke": _smoke,
-}
-
-
 def make_config(
     preset: str = DEFAULT_PRESET, method: str = DEFAULT_METHOD, space: str | None = None, **overrides: Any
 ) -> SearchConfig:
@@ -282,9 +283,7 @@ def make_config(
     The space's ``config_overrides`` for the preset come first (e.g. the DARTS space's own hyperparameters),
     then, in the ``paper`` preset, the searcher's ``paper_overrides`` (e.g. DARTS' 50 epochs), then the caller's.
     """
-    if preset not in PRESETS:
-        raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
-    cfg = PRESETS[preset]()
+    cfg = PRESETS.get(preset)()
     cfg.method = method
     from e2nas.searchers import SearcherError, check_space, get_searcher_class
     from e2nas.spaces import SpaceError, get_space

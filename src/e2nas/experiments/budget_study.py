@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from e2nas.experiments.report import ReportError, Run, code_note, find_runs
+from e2nas.experiments.report import ReportError, Run, code_note, find_runs, markdown_table
 from e2nas.spaces import get_space
 
 #: (ground-truth column, header) of each accuracy the table shows
@@ -67,7 +67,7 @@ def table(runs: list[Run]) -> list[str]:
         groups[(_budget_key(r), r.method)].append(r)
     head = ["budget", "method", "seeds", "final FLOPs (M)", *(c for _, c in COLUMNS), "replaced"]
     head += ["supernet τ", "params τ", "best under budget", "largest under budget"]
-    lines = ["| " + " | ".join(head) + " |", "| " + " | ".join(["---"] * len(head)) + " |"]
+    rows = []
     for (key, method), rs in sorted(groups.items()):
         y = rs[0].results["budget"]["ground_truth_under_budget"]
         finals = [r.results["final"] for r in rs]
@@ -76,8 +76,8 @@ def table(runs: list[Run]) -> list[str]:
         row += [_ms([f["ground_truth"][k] for f in finals]) for k, _ in COLUMNS]
         row += [f"{replaced}/{len(rs)}", _ms([r.tau() for r in rs]), _ms([r.params_tau() for r in rs])]
         row += [_cell(y["best"]), _cell(y["largest"])]
-        lines.append("| " + " | ".join(row) + " |")
-    return lines
+        rows.append(row)
+    return markdown_table(head, rows, align="l" * len(head), spaced=True)
 
 
 def write_csv(runs: list[Run], path: Path) -> None:

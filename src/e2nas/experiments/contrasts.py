@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from e2nas.experiments.report import read_log
+from e2nas.experiments.report import markdown_table, read_log
 from e2nas.experiments.yardsticks import sample_random_oracle, seen_cells
 
 Run = dict[str, Any]
@@ -208,9 +208,8 @@ def main(argv: list[str] | None = None) -> None:
     if a.json:
         print(json.dumps({"contrasts": rows, "oracle": orc}, indent=1, ensure_ascii=False, allow_nan=True))
         return
-    if a.markdown:
-        print("| contrast | A (per seed) | B (per seed) | A − B | seed spread | p | τ A / B |")
-        print("|---|---|---|---:|---:|---:|---|")
+    head = ["contrast", "A (per seed)", "B (per seed)", "A − B", "seed spread", "p", "τ A / B"]
+    lines = []
     for r in rows:
         beyond = "" if not r["beyond_spread"] else " *"
         p = "–" if math.isnan(r["p"]) else f"{r['p']:.2f}" + (" (paired)" if r["paired"] else "")
@@ -223,21 +222,31 @@ def main(argv: list[str] | None = None) -> None:
             p,
             f"{_tau(r['a'])} / {_tau(r['b'])}",
         ]
-        print("| " + " | ".join(cells) + " |" if a.markdown else "  ".join(cells))
-    if a.markdown:
-        print()
-        print(
-            "\\* |A − B| exceeds the seed spread: the larger seed std of the two sides (both n >= 2), or for"
-            " paired rows the std of the per-seed differences. p: Welch's t-test (paired: the paired t-test)."
-            " NB201 ground truth (%); τ: mean supernet τ of each side's runs."
-        )
-        print()
-        print("Best seen during search (Table 2, C10 test) against the same oracle pick among as many random cells:")
-        print()
-        print("| γ | n | cells seen per run | best seen | random cells, oracle pick | P(random ≥ best seen) |")
-        print("|---|---:|---|---:|---:|---:|")
-        for o in orc:
-            cells = ", ".join(map(str, o["cells_seen"]))
-            rnd = f"{o['random_oracle']:.2f} ± {o['random_oracle_std']:.2f}"
-            share = f"{o['share_random_at_least']:.2f}"
-            print(f"| {o['gamma']} | {o['n']} | {cells} | {o['best_seen']:.2f} | {rnd} | {share} |")
+        lines.append(cells)
+    if not a.markdown:
+        for cells in lines:
+            print("  ".join(cells))
+        return
+    print("\n".join(markdown_table(head, lines, align="lllrrrl")))
+    print()
+    print(
+        "\\* |A − B| exceeds the seed spread: the larger seed std of the two sides (both n >= 2), or for"
+        " paired rows the std of the per-seed differences. p: Welch's t-test (paired: the paired t-test)."
+        " NB201 ground truth (%); τ: mean supernet τ of each side's runs."
+    )
+    print()
+    print("Best seen during search (Table 2, C10 test) against the same oracle pick among as many random cells:")
+    print()
+    head = ["γ", "n", "cells seen per run", "best seen", "random cells, oracle pick", "P(random ≥ best seen)"]
+    seen = [
+        [
+            str(o["gamma"]),
+            str(o["n"]),
+            ", ".join(map(str, o["cells_seen"])),
+            f"{o['best_seen']:.2f}",
+            f"{o['random_oracle']:.2f} ± {o['random_oracle_std']:.2f}",
+            f"{o['share_random_at_least']:.2f}",
+        ]
+        for o in orc
+    ]
+    print("\n".join(markdown_table(head, seen, align="lrlrrr")))

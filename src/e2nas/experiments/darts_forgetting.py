@@ -130,17 +130,26 @@ def write_report(out: Path, dest: Path | None = None) -> tuple[Path, Path]:
     png = out / "fig1b_darts.png"
     fig.savefig(png, dpi=110)
     plt.close(fig)
-    lines = [
-        "| method | seeds | epoch-1 arch acc, first → last epoch | mean tracked acc, first → last | "
-        "mean drop from best |",
-        "| --- | --- | --- | --- | --- |",
+    from e2nas.experiments.report.tables import markdown_table
+
+    head = [
+        "method",
+        "seeds",
+        "epoch-1 arch acc, first → last epoch",
+        "mean tracked acc, first → last",
+        "mean drop from best",
     ]
-    for name, c in data.items():
-        f, m = c["first_arch_acc"], c["mean_acc"]
-        lines.append(
-            f"| {name} | {c['seeds']} | {f[0]:.2f} → {f[-1]:.2f} | {m[0]:.2f} → {m[-1]:.2f} | "
-            f"{c['mean_drop_from_best']:.2f} |"
-        )
+    rows = [
+        [
+            name,
+            str(c["seeds"]),
+            f"{c['first_arch_acc'][0]:.2f} → {c['first_arch_acc'][-1]:.2f}",
+            f"{c['mean_acc'][0]:.2f} → {c['mean_acc'][-1]:.2f}",
+            f"{c['mean_drop_from_best']:.2f}",
+        ]
+        for name, c in data.items()
+    ]
+    lines = markdown_table(head, rows, align="l" * len(head), spaced=True)
     md = out / "table.md"
     md.write_text("\n".join(lines) + "\n")
     return png, md

@@ -68,15 +68,13 @@ def check_method_overrides(spec: Any, methods: list[str], where: str) -> dict[st
 def resolve(preset: str, common: tuple[tuple[str, Any], ...], own: tuple[tuple[str, Any], ...]) -> tuple:
     """The run's overrides: the sweep's ``common`` ones, replaced by the method's ``own`` ones, with
     ``epochs_scale`` turned into epochs = max(1, round(scale × common epochs)); sorted by field name."""
-    from e2nas.engine import PRESETS, ConfigError
+    from e2nas.engine import PRESETS
 
     merged = dict(common)
     mine = dict(own)
     scale = mine.pop(SCALE, None)
     merged.update(mine)
     if scale is not None:
-        if preset not in PRESETS:
-            raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
-        base = dict(common).get("epochs", PRESETS[preset]().epochs)
+        base = dict(common).get("epochs", PRESETS.get(preset)().epochs)
         merged["epochs"] = max(1, round(float(scale) * int(base)))
     return tuple(sorted(merged.items()))

@@ -201,12 +201,15 @@ def _f(m: tuple[float, float], d: int = 2, sign: bool = False) -> str:
 
 
 def table(rows: list[dict]) -> list[str]:
+    """One Markdown row per setting."""
+    from e2nas.experiments.report import markdown_table
+
     head = [
         "setting", "seeds", "steps", "idle est. (s)", "search on the shared box (s)", "Kendall τ", "per-seed 95 % CI",
         "τ, running-BN scoring", "Spearman ρ", "top-10 % prec.", "GT of top-1", "τ by loss", "τ vs #conv",
         "mean inherited acc", "Δτ / extra idle min",
     ]  # fmt: skip
-    out = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * 5 + "---|" + "---:|" * 8]
+    body = []
     for r in rows:
         ci = "; ".join(f"[{lo:+.2f}, {hi:+.2f}]" for lo, hi in r["tau_ci"])
         per = "–" if r.get("dtau_per_min") is None else f"{r['dtau_per_min']:+.3f}"
@@ -216,8 +219,8 @@ def table(rows: list[dict]) -> list[str]:
             _f(r["search_s"], 0), _f(r["tau"], 3, True), ci, running, _f(r["spearman"], 2, True), _f(r["top10"], 2),
             _f(r["top1_gt"], 2), _f(r["tau_loss"], 2, True), _f(r["tau_conv"], 2, True), _f(r["inherited"], 1), per,
         ]  # fmt: skip
-        out.append("| " + " | ".join(cells) + " |")
-    return out
+        body.append(cells)
+    return markdown_table(head, body, align="l" + "r" * 5 + "l" + "r" * 8)
 
 
 def figures(rows: list[dict], out: Path) -> list[str]:

@@ -20,16 +20,14 @@ _PLUGINS: PluginRegistry[type[Searcher]] = PluginRegistry(
     Path(__file__).parent,
     {"base", "registry", "complement"},
     "e2nas.searchers",
+    error=SearcherError,
+    noun="method",
 )
 register_searcher = _PLUGINS.register
 
 
 def get_searcher_class(name: str) -> type[Searcher]:
-    classes = _PLUGINS.classes()
-    try:
-        return classes[name]
-    except KeyError:
-        raise SearcherError(f"unknown method {name!r}; known methods: {', '.join(sorted(classes))}") from None
+    return _PLUGINS.get(name)
 
 
 def searcher_spaces(name: str) -> list[str]:

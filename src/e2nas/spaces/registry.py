@@ -20,18 +20,20 @@ LEGACY_SPACE = "nb201"
 
 #: the registered spaces (base and registry are infrastructure, not spaces)
 _PLUGINS: PluginRegistry[type[SearchSpace]] = PluginRegistry(
-    "space", __name__.rpartition(".")[0], Path(__file__).parent, {"base", "registry"}, "e2nas.spaces"
+    "space",
+    __name__.rpartition(".")[0],
+    Path(__file__).parent,
+    {"base", "registry"},
+    "e2nas.spaces",
+    error=SpaceError,
+    noun="search space",
 )
 register_space = _PLUGINS.register
 
 
 def get_space(name: str) -> SearchSpace:
     """A fresh instance of the space registered as ``name``."""
-    classes = _PLUGINS.classes()
-    try:
-        return classes[name]()
-    except KeyError:
-        raise SpaceError(f"unknown search space {name!r}; known spaces: {', '.join(sorted(classes))}") from None
+    return _PLUGINS.get(name)()
 
 
 def list_spaces() -> dict[str, str]:

@@ -7,10 +7,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from e2nas.plugins import Registry
 from e2nas.spaces import DEFAULT_SPACE, SpaceError, get_space
 
-#: presets every space defines: the published recipe, a CPU-sized one and a few-second check
-TRAIN_PRESETS = ("paper", "cpu", "smoke")
 DEFAULT_TRAIN_PRESET = "cpu"
 #: fields that may differ between a run and its resumption
 RESUME_FREE_FIELDS = frozenset({"device", "data_dir", "threads"})
@@ -18,6 +17,14 @@ RESUME_FREE_FIELDS = frozenset({"device", "data_dir", "threads"})
 
 class TrainConfigError(ValueError):
     """An invalid training configuration (user error)."""
+
+
+#: presets every space defines (its :attr:`~e2nas.spaces.SearchSpace.train_presets` holds the recipes): name -> what
+#: it is for
+TRAIN_PRESETS: Registry[str] = Registry("train preset", TrainConfigError)
+TRAIN_PRESETS.add("paper", "the published recipe")
+TRAIN_PRESETS.add("cpu", "a CPU-sized recipe")
+TRAIN_PRESETS.add("smoke", "a few-second check")
 
 
 @dataclass
@@ -89,8 +96,7 @@ def make_train_config(
 ) -> TrainConfig:
     """The space's ``preset`` recipe for ``arch`` with ``overrides`` (``None`` values ignored). ``arch`` is
     checked and stored in the space's canonical string format."""
-    if preset not in TRAIN_PRESETS:
-        raise TrainConfigError(f"unknown train preset {preset!r}; choose one of {', '.join(TRAIN_PRESETS)}")
+    TRAIN_PRESETS.get(preset)  # an unknown name: TrainConfigError naming the presets
     try:
         sp = get_space(space)
     except SpaceError as err:

@@ -7,19 +7,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from e2nas.data import ArrayDataset, DataMissingError, embedded_split, load_cifar10, load_cifar100, load_imagenet16
+from e2nas.plugins import Registry
 
-_SOURCES: dict[str, Callable[[str | Path], tuple[ArrayDataset, ArrayDataset]]] = {
-    "cifar10": load_cifar10,
-    "cifar100": load_cifar100,
-    "imagenet16-120": load_imagenet16,
-}
+#: dataset name -> its (train, test) reader, given the data directory
+_SOURCES: Registry[Callable[[str | Path], tuple[ArrayDataset, ArrayDataset]]] = Registry("dataset", ValueError)
+_SOURCES.add("embedded", lambda data_dir: embedded_split())  # shipped with e2nas: needs no directory
+_SOURCES.add("cifar10", load_cifar10)
+_SOURCES.add("cifar100", load_cifar100)
+_SOURCES.add("imagenet16-120", load_imagenet16)
 
 
 def train_test_sets(dataset: str, data_dir: str | Path | None) -> tuple[ArrayDataset, ArrayDataset]:
-    if dataset == "embedded":
-        return embedded_split()
-    if dataset not in _SOURCES:
-        raise ValueError(f"unknown dataset {dataset!r}; choose one of embedded, {', '.join(_SOURCES)}")
-    if data_dir is None:
+    read = _SOURCES.get(dataset)
+    if data_dir is None and dataset != "embedded":
         raise DataMissingError(f"dataset {dataset} needs --data-dir (a directory with its files)")
-    return _SOURCES[dataset](data_dir)
+    return read(data_dir)

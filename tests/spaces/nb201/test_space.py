@@ -14,7 +14,7 @@ from e2nas.spaces.nb201.indexing import index_table
 
 def test_registry_names_the_spaces_and_refuses_unknown_ones():
     assert {"nb201", "darts"} <= set(list_spaces())
-    with pytest.raises(SpaceError, match="unknown search space 'nope'; known spaces: "):
+    with pytest.raises(SpaceError, match="unknown search space 'nope'; choose one of "):
         get_space("nope")
 
 

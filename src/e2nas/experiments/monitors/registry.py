@@ -13,17 +13,18 @@ from e2nas.plugins import PluginRegistry
 
 #: the registered monitors (base and registry are infrastructure)
 MONITORS: PluginRegistry[type[Monitor]] = PluginRegistry(
-    "monitor", __name__.rpartition(".")[0], Path(__file__).parent, {"base", "registry"}, "e2nas.monitors"
+    "monitor",
+    __name__.rpartition(".")[0],
+    Path(__file__).parent,
+    {"base", "registry"},
+    "e2nas.monitors",
+    error=MonitorError,
 )
 register_monitor = MONITORS.register
 
 
 def get_monitor_class(name: str) -> type[Monitor]:
-    classes = MONITORS.classes()
-    try:
-        return classes[name]
-    except KeyError:
-        raise MonitorError(f"unknown monitor {name!r}; known: {', '.join(sorted(classes))}") from None
+    return MONITORS.get(name)
 
 
 def list_monitors() -> dict[str, str]:

@@ -40,6 +40,7 @@ from e2nas.experiments.report import (
     yardsticks,
 )
 from e2nas.experiments.yardsticks import VISITED_NOTE
+from e2nas.plugins import Registry
 from e2nas.spaces.nb201 import PAPER_COLUMNS
 
 #: paper names of the methods, in the paper's Table 1 order (E²NAS' variants after the baselines)
@@ -63,6 +64,12 @@ PUBLISHED_FOR: dict[str, str] = {
     "enas": "ENAS (NB201 paper)",
     "e2nas": "E²NAS (E²NAS paper)",
 }
+
+
+#: a layout's table builder: groups (:meth:`Group.summary` dicts), published?, style -> Table
+Layout = Callable[[list[dict[str, Any]], bool, Style], Table]
+#: layout name -> its table builder (``e2nas report --layout``), in the paper's order
+LAYOUTS: Registry[Layout] = Registry("layout", ReportError)
 
 
 def _stat(s: dict[str, Any], st: Style, digits: int = 2) -> Entry:
@@ -174,6 +181,7 @@ PUBLISHED_NOTE = (
 )
 
 
+@LAYOUTS.register("table1")
 def table1(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
     """Every method's final cell, in the paper's method order."""
     cols = ["cifar10_valid", "cifar10_test_v10", "cifar100_test", "imagenet16_test"]
@@ -215,6 +223,7 @@ def table1(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
     )
 
 
+@LAYOUTS.register("table2")
 def table2(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
     """E²NAS per γ (γ = 0, ε = 0 beside GDAS-A first, then the static γ, then the Sig_k schedules) and GDAS."""
 
@@ -297,6 +306,7 @@ def table2(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:
     )
 
 
+@LAYOUTS.register("fig1a")
 def fig1a(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:  # noqa: ARG001 - one signature
     """Final accuracy per method and ε: the numbers of Fig. 1(a)."""
     order = list(DISPLAY)
@@ -347,6 +357,7 @@ def fig1a(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:  #
     )
 
 
+@LAYOUTS.register("fig1b")
 def fig1b(groups: list[dict[str, Any]], published: bool, st: Style) -> Table:  # noqa: ARG001 - one signature
     """Forgetting of the first visited cells per method and ε (forgetting monitor): the numbers of Fig. 1(b)."""
     rows = []
@@ -438,19 +449,9 @@ def forgetting_stats(group: Group) -> dict[str, Any] | None:
     return {k: stats(list(v)) for k, v in zip(("cells", "first", "last", "change"), cols, strict=True)}
 
 
-#: layout name -> table builder (groups as :meth:`Group.summary` dicts, published?, style) -> Table
-LAYOUTS: dict[str, Callable[[list[dict[str, Any]], bool, Style], Table]] = {
-    "table1": table1,
-    "table2": table2,
-    "fig1a": fig1a,
-    "fig1b": fig1b,
-}
-
-
 def build_layout(name: str, dirs: list[str | Path], published: bool = False, per_dir: bool = False) -> dict[str, Any]:
     """The runs under ``dirs`` grouped as the report does, plus the layout's table (JSON-ready, both styles)."""
-    if name not in LAYOUTS:
-        raise ReportError(f"unknown layout {name!r}; choose one of {', '.join(LAYOUTS)}")
+    LAYOUTS.get(name)  # an unknown name: ReportError naming the layouts
     runs, warnings = find_runs(dirs, with_logs=True)
     if not runs:
         raise ReportError(f"no runs (results.json) found under {', '.join(str(d) for d in dirs)}")
@@ -472,7 +473,7 @@ def build_layout(name: str, dirs: list[str | Path], published: bool = False, per
 
 def render_layout(data: dict[str, Any], fmt: str = "markdown") -> str:
     """``data`` from :func:`build_layout` as Markdown, LaTeX (booktabs) or JSON."""
-    layout = LAYOUTS[data["layout"]]
+    layout = LAYOUTS.get(data["layout"])
 
     def build(groups: list[dict[str, Any]], published: bool, style: Style) -> Table:
         t = layout(groups, published, style)

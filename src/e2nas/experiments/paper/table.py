@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from e2nas.experiments.report.tables import latex_table, markdown_table, tex
+
 
 @dataclass
 class Entry:
@@ -56,12 +58,7 @@ class Table:
 
     def markdown_lines(self) -> list[str]:
         """The header, the rule and every row (reference rows last) as Markdown table lines."""
-
-        def line(cells: list[str]) -> str:
-            return "| " + " | ".join(cells + [""] * (len(self.header) - len(cells))) + " |"
-
-        rule = "|" + "|".join(["---"] + ["---:"] * (len(self.header) - 1)) + "|"
-        return [line(self.header), rule] + [line([c.text for c in r]) for r in self.rows + self.reference]
+        return markdown_table(self.header, [[c.text for c in r] for r in self.rows + self.reference])
 
 
 @dataclass(frozen=True)
@@ -83,22 +80,15 @@ def to_markdown(t: Table, warnings: list[str]) -> str:
 
 
 def _tex(s: str) -> str:
-    from e2nas.experiments.report import _tex as escape
-
-    return escape(s).replace("τ", r"$\tau$").replace("γ", r"$\gamma$").replace("⚠", r"$^\ast$")
+    return tex(s).replace("τ", r"$\tau$").replace("γ", r"$\gamma$").replace("⚠", r"$^\ast$")
 
 
 def to_latex(t: Table, warnings: list[str]) -> str:
     """A booktabs table; the notes and warnings as comments."""
 
-    def line(cells: list[str]) -> str:
-        return " & ".join(cells + [""] * (len(t.header) - len(cells))) + r" \\"
+    def cells(rows: list[list[Entry]]) -> list[list[str]]:
+        return [[_tex(r[0].text)] + [c.text for c in r[1:]] for r in rows]
 
-    out = [r"\begin{table}[t]", r"\centering", rf"\caption{{{_tex(t.title)}}}"]
-    out += [rf"\begin{{tabular}}{{l{'r' * (len(t.header) - 1)}}}", r"\toprule", line([_tex(h) for h in t.header])]
-    out += [r"\midrule"] + [line([_tex(r[0].text)] + [c.text for c in r[1:]]) for r in t.rows]
-    if t.reference:
-        out += [r"\midrule"] + [line([_tex(r[0].text)] + [c.text for c in r[1:]]) for r in t.reference]
-    out += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    out = latex_table(_tex(t.title), [_tex(h) for h in t.header], cells(t.rows), cells(t.reference))
     out += [f"% {_tex(n)}" for n in t.notes + [f"warning: {w}" for w in warnings]]
     return "\n".join(out) + "\n"
