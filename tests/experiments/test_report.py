@@ -66,6 +66,11 @@ def test_table1_exact_mean_and_sample_std(tmp_path, gt):
     assert "Table 2" in md and "ddof=1" in md
     tex = render(rep, "latex")
     assert r"\begin{tabular}" in tex and r"$\pm$" in tex and "--" in tex
+    for table in tex.split(r"\begin{tabular}")[1:]:  # every row has as many cells as the header and the spec
+        spec = table[1 : table.index("}")]
+        rows = [line for line in table.split("\n") if line.endswith(r"\\")]
+        assert rows and all(row.count(" & ") == len(spec) - 1 for row in rows), (spec, rows[0])
+    assert r"params $\tau$" in tex
     assert json.loads(render(rep, "json"))["groups"][0]["n"] == 3
 
 

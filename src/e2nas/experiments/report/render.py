@@ -174,14 +174,14 @@ def to_latex(report: dict[str, Any]) -> str:
 
     lines = latex_table(
         "Final architecture, NB201 ground-truth accuracy (\\%), mean $\\pm$ sample std over seeds.",
-        ["Method", "$n$", *cols, r"$\tau$", "time (s)", "mem (MB)"],
+        ["Method", "$n$", *cols, r"$\tau$", r"params $\tau$", "time (s)", "mem (MB)"],
         t1,
         ref,
     )
     lines += [""]
     lines += latex_table(
         "Final / best-during-search architecture, NB201 ground-truth accuracy (\\%).",
-        ["Method", "$n$", *cols, "best epoch", r"$\Delta$ C10 valid", r"$\tau$"],
+        ["Method", "$n$", *cols, "best epoch", r"$\Delta$ C10 valid", r"$\tau$", r"params $\tau$"],
         t2,
         r["yard"],
     )
