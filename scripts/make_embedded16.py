@@ -1,46 +1,12 @@
-"""Build ``src/e2nas/_data/cifar10_jpeg16.npz``, the 16x16 CIFAR-10 sample the ``cpu`` preset searches on.
+"""Build src/e2nas/_data/cifar10_jpeg16.npz, the 16x16 CIFAR-10 sample the ``cpu`` preset searches on
+(:mod:`e2nas.data.embedded16`).
 
-Source: ``cifar10_jpeg_60k.zip`` (all 60,000 CIFAR-10 images as JPEG q75 in ImageFolder layout, file name = the
-image's rank within its class in the official order; source: docs/data.md). The 50,000 training images are
-split as e2nas splits any image folder (``e2nas.data.load_folder``): within each class, even ranks form the
-search-train half (25,000) and odd ranks the search-valid half (25,000). Shipped: the whole train half and the
-first 200 images per class of the valid half (2,000), each decoded with Pillow and shrunk 32 -> 16 with BOX
-resampling (every output pixel is the mean of a 2x2 block). Deterministic: the same zip gives the same bytes.
-
-    python scripts/make_embedded16.py ../shared/data/cifar10_jpeg_60k.zip
+python scripts/make_embedded16.py ../shared/data/cifar10_jpeg_60k.zip [--out FILE]
 """
 
-from __future__ import annotations
-
-import argparse
-import hashlib
 from pathlib import Path
 
-import numpy as np
-
-from e2nas.data.folder import CIFAR10_CLASSES, load_folder
-
-TRAIN, VALID, SIZE = 25_000, 2_000, 16
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("source", help="cifar10_jpeg_60k.zip (or its unpacked folder)")
-    ap.add_argument("--out", default=str(Path(__file__).parents[1] / "src/e2nas/_data/cifar10_jpeg16.npz"))
-    args = ap.parse_args()
-    s = load_folder(args.source, image_size=SIZE, train_size=TRAIN, valid_size=VALID)
-    assert s.class_names == CIFAR10_CLASSES, s.class_names
-    np.savez_compressed(
-        args.out,
-        x_train=s.train.x,
-        y_train=s.train.y.astype(np.uint8),
-        x_valid=s.valid.x,
-        y_valid=s.valid.y.astype(np.uint8),
-        class_names=np.array(CIFAR10_CLASSES),
-    )
-    digest = hashlib.sha256(Path(args.out).read_bytes()).hexdigest()[:16]
-    print(f"{args.out}: train {s.train.x.shape}, valid {s.valid.x.shape}, sha256 {digest}")
-
+from e2nas.data.embedded16 import main
 
 if __name__ == "__main__":
-    main()
+    main(default_out=Path(__file__).resolve().parents[1] / "src" / "e2nas" / "_data" / "cifar10_jpeg16.npz")

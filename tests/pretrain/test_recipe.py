@@ -1,6 +1,7 @@
 """``e2nas pretrain`` and warm starts: reproducible weights, the record, ``--init-supernet`` checks, warm-up."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +12,10 @@ from e2nas.cli.main import app
 from e2nas.engine import CheckpointError, ConfigError, SearchEngine, make_config
 from e2nas.engine.checkpoint import read_checkpoint
 from e2nas.engine.load import read_snapshot
-from e2nas.pretrain.recipe import PretrainRecipe, pretrain
+from e2nas.pretrain.recipe import PretrainRecipe, pretrain, shipping_recipe, study_rankings, summarise_rankings
+from e2nas.pretrain.study import read_records
+
+RANKINGS = Path(__file__).parents[2] / "docs" / "results" / "pretrain" / "rankings.jsonl"
 
 
 def _recipe(**kw):
@@ -127,3 +131,21 @@ def test_the_default_preset_starts_from_the_shipped_supernet_which_ranks_and_fit
     assert info["kendall_tau"] == pytest.approx(np.mean([s["kendall_tau"] for s in info["ranking"]["samples"]]))
     assert len(info["ranking"]["samples"]) == 3 and info["ranking"]["bn"] == "batch"
     assert make_config("cpu").init_supernet is None  # the from-scratch protocol keeps its name
+
+
+def test_the_shipped_record_is_what_the_ship_command_builds_from_the_committed_rankings():
+    """scripts/ship_pretrained.py's recipe and ranking, rebuilt from the committed study records and the run
+    config the shipped record keeps, are the shipped record's."""
+    from e2nas.engine.init_weights import record_path, shipped_path
+
+    info = json.loads(record_path(shipped_path()).read_text())
+    src = info["recipe"]["from"]
+    assert (
+        shipping_recipe(src["run"], src["epoch"], info["config"], src["sweep"], src["trained_at_commit"])
+        == info["recipe"]
+    )
+    records = read_records(RANKINGS)
+    rankings = study_rankings(records, f"{src['run']}@{src['epoch']}", info["ranking"]["bn"])
+    assert [r["sample_seed"] for r in rankings] == [0, 1, 2]
+    assert summarise_rankings(rankings) == info["ranking"]
+    assert study_rankings(records, f"{src['run']}@{src['epoch']}", "running") is None  # not ranked: rank again

@@ -1,8 +1,13 @@
-"""The recipe study's report: rows, means over samples and τ − params τ from hand-made ranking records."""
+"""The recipe study's report: rows, means over samples and τ − params τ from hand-made ranking records; the
+command line regenerates the committed report from the committed records."""
+
+from pathlib import Path
 
 import pytest
 
-from e2nas.pretrain.report import markdown, plot, recipe_label, summarise
+from e2nas.pretrain.report import main, markdown, plot, recipe_label, summarise
+
+COMMITTED = Path(__file__).parents[2] / "docs" / "results" / "pretrain"
 
 
 def _rec(sup, seed, tau, ptau, bn="batch", run="random-candidates=0-sampler=iso_cpu_s0", epoch=16):
@@ -37,3 +42,12 @@ def test_summarise_means_over_samples_and_renders(tmp_path):
     assert plot(rows, tmp_path / "f.png").stat().st_size > 0
     assert recipe_label("random-candidates=0-fair=true_cpu_x_s3") == "strictly fair, seed 3"
     assert recipe_label("random-candidates=0_cpu_x_s1") == "uniform, seed 1"
+
+
+def test_the_command_regenerates_the_committed_report_from_the_committed_records(tmp_path, capsys):
+    note = (COMMITTED / "tables.md").read_text().splitlines()[2]  # the --note it was written with
+    main([str(COMMITTED / "rankings.jsonl"), "--out", str(tmp_path / "out"), "--note", note])
+    for name in ("summary.json", "tables.md"):
+        assert (tmp_path / "out" / name).read_bytes() == (COMMITTED / name).read_bytes(), name
+    assert (tmp_path / "out" / "tau_vs_steps.png").stat().st_size > 0
+    assert capsys.readouterr().out.startswith("24 rows -> ")

@@ -8,7 +8,14 @@ import torch
 from scipy.stats import kendalltau
 
 from e2nas.engine import SearchEngine, make_config
-from e2nas.pretrain.study import Candidate, average_weights, rank_candidates, read_records, snapshot_candidates
+from e2nas.pretrain.study import (
+    Candidate,
+    average_weights,
+    rank_candidates,
+    read_records,
+    snapshot_candidates,
+    study_candidates,
+)
 from e2nas.spaces.nb201 import GroundTruth
 
 
@@ -54,3 +61,12 @@ def test_rank_candidates_writes_one_line_each_and_resumes(smoke_run, tmp_path):
     assert rec["params_tau"] == pytest.approx(kendalltau(p, g).statistic)
     assert rec["steps"] == 3 and rec["calib_images"] == 0 and new[1]["calib_images"] == 32
     assert json.loads(lines[0])["supernet"] == "run@1"
+
+
+@pytest.mark.slow
+def test_study_candidates_pick_kept_epochs_and_the_average_of_the_last_k(smoke_run):
+    assert [c.label for c in study_candidates([smoke_run])] == ["run@1", "run@2"]
+    assert [c.label for c in study_candidates([smoke_run], every=2)] == ["run@2"]
+    assert [c.label for c in study_candidates([smoke_run], epochs=[1], average=2)] == ["run@1", "run@avg1-2x2"]
+    assert study_candidates([smoke_run], average=2)[-1] == Candidate(smoke_run, 2, (1, 2))
+    assert [c.label for c in study_candidates([smoke_run], average=3)] == ["run@1", "run@2"]  # too few kept

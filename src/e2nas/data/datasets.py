@@ -23,7 +23,7 @@ NORMALISATION: dict[str, tuple[tuple[float, float, float], tuple[float, float, f
 NUM_CLASSES = {"cifar10": 10, "cifar100": 100, "imagenet16-120": 120}
 #: dataset names ``nb201_split`` reads (``embedded`` = the 4k CIFAR-10 sample shipped with e2nas)
 NB201_DATASETS = ("embedded", "cifar10", "cifar100", "imagenet16-120")
-#: the 16x16 CIFAR-10 JPEG sample shipped with e2nas (built by scripts/make_embedded16.py)
+#: the 16x16 CIFAR-10 JPEG sample shipped with e2nas (built by e2nas.data.embedded16, scripts/make_embedded16.py)
 EMBEDDED16 = "cifar10_jpeg16.npz"
 
 _HOW_TO_GET = {

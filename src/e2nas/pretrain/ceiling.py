@@ -10,10 +10,19 @@ weight decay, per-step cosine lr to its minimum, random crop + flip), on the sea
 validates on; accuracy is measured on the whole search-valid half in eval mode (BN running statistics).
 Deterministic: the network's initialisation, the data order and the augmentation depend only on ``seed``, and
 the global RNGs are left as they were. The thread count is the caller's (``torch.set_num_threads``).
+
+    python scripts/pretrain_ceiling.py --sample-seed 0 --cells 50 --epochs 1 --threads 1 \
+        --out docs/results/pretrain/ceiling.jsonl --summary docs/results/pretrain/ceiling.json
+
+(a thin entry to :func:`main`). The cells are every second cell of ``e2nas rank``'s stratified sample of 2K cells
+(seed ``--sample-seed``), so they span its accuracy strata; they are trained in a seeded shuffled order, so a run
+stopped part-way still spans them. One JSON line per trained cell is appended to ``--out``; a rerun skips the
+cells it holds. ``--summary-only`` summarises the cells already in ``--out`` without training any.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import time
@@ -22,12 +31,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
 from e2nas.data import DeviceLoader, Stream, search_split
 from e2nas.engine.runloop import cosine_lr
-from e2nas.pretrain.study import read_records
+from e2nas.pretrain.study import read_records, write_json
 from e2nas.spaces.nb201 import Cell, NB201Space
 from e2nas.train.loop import TrainError
 
@@ -218,3 +228,69 @@ def summarise(records: Sequence[dict[str, Any]], sample_seed: int, bootstrap: in
         "seconds_total": sum(seconds),
         "setup": records[0]["setup"],
     }
+
+
+def study_cells(n: int, sample_seed: int) -> tuple[list[Cell], list[int]]:
+    """The study's ``n`` cells, every second of ``e2nas rank``'s stratified sample of ``2n`` (so they span its
+    accuracy strata), and the seeded order they are trained in (a run stopped part-way still spans them)."""
+    from e2nas.ranking import sample_cells
+
+    cells = sample_cells(2 * n, sample_seed)[::2]
+    order = np.random.default_rng(sample_seed).permutation(len(cells))
+    return cells, [int(i) for i in order]
+
+
+def ceiling_study(
+    n: int, sample_seed: int, setup: CeilingSetup, out: Path, summary_only: bool = False
+) -> dict[str, Any]:
+    """Train the study's cells not yet in ``out`` (none when ``summary_only``) and summarise those it holds,
+    in strata order."""
+    cells, order = study_cells(n, sample_seed)
+    if summary_only:
+        have = {r["index"]: r for r in read_records(out) if r.get("setup") == setup.key()}
+    else:
+        have = {r["index"]: r for r in run_cells([cells[i] for i in order], setup, out)}
+    summary = summarise([have[c.index] for c in cells if c.index in have], sample_seed)
+    summary["cells_planned"] = len(cells)
+    return summary
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The command line of ``scripts/pretrain_ceiling.py``: train, write the summary JSON, print its headline."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sample-seed", type=int, default=0)
+    ap.add_argument("--cells", type=int, default=50)
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--train-size", type=int, default=25_000)
+    ap.add_argument("--seed", type=int, default=0, help="initialisation and data-order seed of every cell")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out", type=Path, required=True, help="JSONL, one line per trained cell")
+    ap.add_argument("--summary", type=Path, default=None, help="summary JSON (default: --out with .json)")
+    ap.add_argument("--summary-only", action="store_true", help="summarise the cells in --out, train none")
+    a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    setup = CeilingSetup(epochs=a.epochs, train_size=a.train_size, seed=a.seed)
+    summary = ceiling_study(a.cells, a.sample_seed, setup, a.out, a.summary_only)
+    summary["command"] = (
+        f"python scripts/pretrain_ceiling.py --sample-seed {a.sample_seed} --cells {a.cells} --epochs {a.epochs} "
+        f"--train-size {a.train_size} --seed {a.seed} --threads {a.threads} --out {a.out}"
+    )
+    write_json(a.summary or a.out.with_suffix(".json"), summary)
+    iv = summary["intervals"]["kendall_tau"]
+    vp = summary["vs_params"]
+    print(
+        json.dumps(
+            {
+                "cells": summary["cells"],
+                "epochs": summary["epochs"],
+                "kendall_tau": round(summary["kendall_tau"], 3),
+                "tau_interval": [round(v, 3) for v in iv],
+                "spearman": round(summary["spearman"], 3),
+                "params_tau": round(summary["params_tau"], 3),
+                "acc12_tau": round(summary["yardsticks"]["acc12"]["kendall_tau"], 3),
+                "tau_minus_params": [round(vp["difference"], 3), [round(v, 3) for v in vp["interval"]]],
+                "mean_valid_acc": round(summary["mean_valid_acc"], 2),
+                "seconds_per_cell": round(summary["seconds_per_cell"], 1),
+            }
+        )
+    )

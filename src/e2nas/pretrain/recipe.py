@@ -4,12 +4,24 @@ Pretraining is RandomNAS weight training (no answer is picked) run by the search
 progress, checkpoints, resume, run-directory lock and CPU reproducibility (same seed, same weights). At the end
 the supernet is written as ``supernet.pt`` (tensors only) and ranked on several cell samples; ``supernet.json``
 records the recipe, the data, the code and that ranking beside the parameter count's on the same cells.
+
+A study run's snapshot is shipped in the package (issue 22) by
+
+    python scripts/ship_pretrained.py RUN_DIR --epoch 48 --rankings docs/results/pretrain/rankings.jsonl \
+        --sweep sweeps/pretrain/stage1.yaml --commit dc2e81b
+
+(a thin entry to :func:`main`): the recipe stored is the run's config plus where it came from (sweep file,
+commit); the ranking is the study's ranking of that snapshot on cell samples 0, 1 and 2 (recomputed if the file
+lacks one).
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import io
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,3 +219,52 @@ def pretrain(
         return None
     n = images if images is not None else cfg.rank_images
     return export_supernet(out, None, recipe.to_dict(), samples, bn, progress, cells, n)
+
+
+#: the cell samples a shipped supernet's record is ranked on
+SHIP_SAMPLES = (0, 1, 2)
+
+
+def study_rankings(records: Sequence[dict[str, Any]], label: str, bn: str = DEFAULT_BN) -> list[dict[str, Any]] | None:
+    """The study's rankings of supernet ``label`` with BN mode ``bn`` on :data:`SHIP_SAMPLES`, in sample order;
+    None unless every sample is there (the snapshot is then ranked again)."""
+    recs = {r["sample_seed"]: r for r in records if r["supernet"] == label and r["bn"] == bn}
+    return [recs[s] for s in SHIP_SAMPLES] if all(s in recs for s in SHIP_SAMPLES) else None
+
+
+def shipping_recipe(run: str, epoch: int, cfg: dict[str, Any], sweep: str = "", commit: str = "") -> dict[str, Any]:
+    """The recipe a shipped supernet's record states: the study run ``run``'s config (``config.json``), where
+    it came from, and the ``e2nas pretrain`` command that trains the same recipe."""
+    return {
+        "from": {"run": run, "epoch": epoch, "sweep": sweep, "trained_at_commit": commit},
+        "method": cfg["method"],
+        "options": cfg["options"],
+        "lr": cfg["lr"],
+        "lr_min": cfg["lr_min"],
+        "train_size": cfg["train_size"],
+        "seed": cfg["seed"],
+        "reproduce": f"e2nas pretrain --epochs {epoch} --threads 1 --seed {cfg['seed']}"
+        + (" --sampler fair" if cfg["options"].get("fair") else ""),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The command line of ``scripts/ship_pretrained.py``: write supernet.pt and supernet.json into ``--out``."""
+    from e2nas.engine.init_weights import shipped_path
+    from e2nas.pretrain.study import read_records
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("run", type=Path)
+    ap.add_argument("--epoch", type=int, required=True)
+    ap.add_argument("--rankings", type=Path, required=True)
+    ap.add_argument("--bn", default="batch")
+    ap.add_argument("--sweep", default="", help="the sweep file the run came from (recorded)")
+    ap.add_argument("--commit", default="", help="the commit the run trained at (recorded)")
+    ap.add_argument("--out", type=Path, default=None, help="[default: the package's _data/pretrained]")
+    a = ap.parse_args(argv)
+    rankings = study_rankings(read_records(a.rankings), f"{a.run.name}@{a.epoch}", a.bn)
+    cfg = json.loads((a.run / "config.json").read_text())
+    recipe = shipping_recipe(a.run.name, a.epoch, cfg, a.sweep, a.commit)
+    out = a.out or shipped_path().parent
+    rec = export_supernet(a.run, a.epoch, recipe, bn=a.bn, rankings=rankings, out_dir=out)
+    print(f"{out}: tau {rec['kendall_tau']:+.3f} (params {rec['params_tau']:+.3f}), {rec['bytes'] / 1e6:.2f} MB")

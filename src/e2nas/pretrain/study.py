@@ -3,10 +3,17 @@ on several cell samples with several BN modes, next to the parameter count on th
 
 Each (supernet, sample, BN mode) ranking is one JSON line of the study's result file, written as soon as it is
 measured; a rerun skips the lines it already has, so a killed study resumes where it stopped.
+
+    python scripts/pretrain_rank.py runs/pretrain/RUN ... --out docs/results/pretrain/rankings.jsonl \
+        [--every 1] [--samples 0,1,2] [--bn batch,recal] [--average 4]
+
+(a thin entry to :func:`main`). ``--average K`` also ranks the average of each run's last K snapshots
+(checkpoint averaging).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
 from collections.abc import Iterable, Sequence
@@ -47,6 +54,22 @@ def snapshot_candidates(run_dir: Path, every: int = 1) -> list[Candidate]:
     """Every ``every``-th kept snapshot of a run, as candidates."""
     epochs = kept_epochs(run_dir)
     return [Candidate(run_dir, e) for e in epochs[every - 1 :: every]]
+
+
+def study_candidates(
+    runs: Iterable[Path], every: int = 1, epochs: Iterable[int] = (), average: int = 0
+) -> list[Candidate]:
+    """The supernets the study ranks: every ``every``-th kept snapshot of each run (only ``epochs`` when given)
+    and, with ``average`` K, the average of the run's last K kept snapshots (a run with fewer gets none)."""
+    wanted = set(epochs)
+    out: list[Candidate] = []
+    for run in runs:
+        out += [c for c in snapshot_candidates(run, every) if not wanted or c.epoch in wanted]
+        kept = kept_epochs(run)
+        if average and len(kept) >= average:
+            last = tuple(kept[-average:])
+            out.append(Candidate(run, last[-1], last))
+    return out
 
 
 def average_weights(states: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
@@ -194,3 +217,31 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 
 def write_json(path: Path, obj: Any) -> None:
     atomic_write_text(path, json.dumps(obj, indent=1) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The command line of ``scripts/pretrain_rank.py``: rank the runs' candidates into ``--out``."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("runs", nargs="+", type=Path)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--every", type=int, default=1, help="rank every E-th kept snapshot")
+    ap.add_argument("--epochs", default="", help="only these kept epochs (comma list)")
+    ap.add_argument("--samples", default="0", help="cell-sample seeds (comma list)")
+    ap.add_argument("--bn", default="batch,recal", help="BN modes (comma list of batch, running, recal)")
+    ap.add_argument("--average", type=int, default=0, help="also rank the average of the last K snapshots")
+    ap.add_argument("--images", type=int, default=None)
+    ap.add_argument("--calib-images", type=int, default=256)
+    ap.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    epochs = [int(e) for e in a.epochs.split(",") if e]
+    cands = study_candidates(a.runs, a.every, epochs, a.average)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    rank_candidates(
+        cands,
+        a.out,
+        samples=[int(s) for s in a.samples.split(",")],
+        bn_modes=a.bn.split(","),
+        images=a.images,
+        calib_images=a.calib_images,
+    )
