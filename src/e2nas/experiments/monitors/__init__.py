@@ -11,6 +11,7 @@ from e2nas.experiments.monitors.nb201 import ForgettingMonitor, KendallMonitor
 from e2nas.experiments.monitors.registry import (
     MONITORS,
     build_monitors,
+    check_spaces,
     get_monitor_class,
     list_monitors,
     register_monitor,
@@ -24,6 +25,7 @@ __all__ = [
     "Monitor",
     "MonitorError",
     "build_monitors",
+    "check_spaces",
     "due",
     "get_monitor_class",
     "list_monitors",

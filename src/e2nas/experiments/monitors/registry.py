@@ -33,16 +33,25 @@ def list_monitors() -> dict[str, str]:
     return {n: classes[n].description for n in sorted(classes)}
 
 
+def check_spaces(spec: dict[str, Any] | None, space: str) -> None:
+    """:class:`MonitorError` if a monitor named in ``spec`` does not work on ``space`` (without building it:
+    building one can sample cells, which a sweep with many runs should do once, not per run)."""
+    for name in spec or {}:
+        cls = get_monitor_class(name)
+        if not cls.supports(space):
+            raise MonitorError(
+                f"monitor {name!r} works on the {'/'.join(cls.spaces or ())} search space only, not {space!r}"
+            )
+
+
 def build_monitors(spec: dict[str, dict[str, Any]] | None, space: str | None = None) -> list[Monitor]:
     """``{"kendall": {"every": 5}, "forgetting": {}}`` -> monitor objects; unknown names or settings raise
     :class:`MonitorError`, and so does a monitor that does not work on ``space`` (when given)."""
     out = []
     for name, settings in (spec or {}).items():
+        if space is not None:
+            check_spaces({name: settings}, space)
         cls = get_monitor_class(name)
-        if space is not None and not cls.supports(space):
-            raise MonitorError(
-                f"monitor {name!r} works on the {'/'.join(cls.spaces or ())} search space only, not {space!r}"
-            )
         settings = settings or {}
         if not isinstance(settings, dict):
             raise MonitorError(f"monitor {name!r} expects a mapping of settings, got {settings!r}")

@@ -245,7 +245,7 @@ def _expand(data: dict[str, Any], where: str) -> tuple[list[RunSpec], list[str],
     """One grid (the top level or an include block) -> (runs, dropped grid points, seeds in file order)."""
     from e2nas.engine import DEFAULT_PRESET, ConfigError
     from e2nas.experiments.method_overrides import MethodOverrideError, check_method_overrides, resolve
-    from e2nas.experiments.monitors import MonitorError, build_monitors
+    from e2nas.experiments.monitors import MonitorError, build_monitors, check_spaces
     from e2nas.searchers import SearcherError, create_searcher, get_searcher_class, list_searchers
 
     if "method" not in data:
@@ -307,7 +307,7 @@ def _expand(data: dict[str, Any], where: str) -> tuple[list[RunSpec], list[str],
                     spec = RunSpec(m, int(seed), preset, ds, eps, opts, resolve(preset, ov, own), monitors)
                     run_name = spec.name
                     if monitors_spec:  # a monitor on a space it cannot read fails here, not after an epoch
-                        build_monitors(monitors_spec, spec.config().space)
+                        check_spaces(monitors_spec, spec.config().space)
                 except (ConfigError, SearcherError, MonitorError) as err:
                     raise SweepError(f"{where}: run {m} seed {seed}: {err}") from None
                 if run_name not in seen:
