@@ -102,12 +102,10 @@ def test_execute_run_resumes_an_interrupted_run_and_records_failures(tmp_path):
     assert "needs --data-dir" in err["error"] and "Traceback" in err["traceback"]
 
 
-def _sweep_2x2(tmp_path):
+def _sweep_2x2(tmp_path, methods=("gdas", "gdas-a")):
     f = tmp_path / "s.yaml"
     f.write_text(
-        yaml.safe_dump(
-            {"name": "s", "method": ["gdas", "gdas-a"], "seed": [0, 1], "preset": "smoke", "overrides": FAST}
-        )
+        yaml.safe_dump({"name": "s", "method": list(methods), "seed": [0, 1], "preset": "smoke", "overrides": FAST})
     )
     return load_sweep(f)
 
@@ -128,13 +126,14 @@ def test_local_sweep_2x2_then_rerun_skips(tmp_path, gt):
 
 
 @pytest.mark.slow
-def test_ray_sweep_2x2(tmp_path, monkeypatch):
-    # one Ray worker process: it imports torch once and runs the 4 runs in turn; ray.init takes ~8 s here
+def test_ray_sweep_1x2(tmp_path, monkeypatch):
+    # one Ray worker process: it imports torch once and runs the 2 runs in turn; ray.init takes ~8 s here (the
+    # grid, skipping and the summary are the local sweep's test; this one checks the Ray engine runs and records)
     pytest.importorskip("ray")
     # without --address the sweep starts its own instance, whatever instance the environment names
     monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:9")
-    summary = run_sweep(_sweep_2x2(tmp_path), tmp_path / "out", workers=1, threads=1, engine="ray")
-    assert summary["counts"] == {"finished": 4}, summary
+    summary = run_sweep(_sweep_2x2(tmp_path, ["gdas"]), tmp_path / "out", workers=1, threads=1, engine="ray")
+    assert summary["counts"] == {"finished": 2}, summary
     assert summary["engine"] == "ray"
     assert all((tmp_path / "out" / e["name"] / "results.json").exists() for e in summary["runs"])
 
