@@ -48,3 +48,15 @@ def test_check_names_a_stale_block_and_a_rewrite_restores_the_committed_file(tmp
     rb.main(["--root", str(tmp_path)])
     assert analysis.read_text() == committed
     assert (tmp_path / "README.md").read_bytes() == (ROOT / "README.md").read_bytes()
+
+
+def test_readme_budget_table_matches_the_committed_budget_records():
+    for name, preset in rb.BUDGET_TARGETS:
+        runs = ROOT / "results" / preset / "runs" / "budget"
+        assert runs.is_dir(), f"{runs}: the budget study's records are not committed"
+        block = rb.budget_block(runs, preset)
+        assert block in (ROOT / name).read_text(), f"{name}'s budget table is out of date: run scripts/readme_tables.py"
+        rows = [line for line in block.splitlines() if " M FLOPs | " in line]
+        budgets = {line.split(" | ")[0].lstrip("| ") for line in rows}
+        assert budgets == {"25 M FLOPs", "50 M FLOPs", "100 M FLOPs"}
+        assert {line.split(" | ")[1] for line in rows} == {"random", "gdas", "e2nas"}

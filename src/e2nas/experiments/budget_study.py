@@ -2,7 +2,7 @@
 sample std over seeds) beside the best and the largest cell under the same budget, the final supernet's τ beside
 the parameter count's τ on the same cells, and a figure of accuracy against FLOPs over the space's Pareto front.
 
-    python scripts/budget_report.py runs/cpu-pretrained/budget --out docs/results/budget
+    python scripts/budget_report.py results/cpu-pretrained/runs/budget --out docs/results/budget
 
 Runs are found by the reports' run-record reader (:func:`e2nas.experiments.report.find_runs`); a run counts when
 its results.json records a budget (``e2nas search --max-flops/--max-params``).
