@@ -93,33 +93,33 @@ def nb201_spec():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt", ["onnx", "pt2"])
-def test_nb201_cell_runs_without_e2nas_and_equals_the_network(tmp_path, fmt, nb201_spec):
-    spec = nb201_spec
-    if fmt == "onnx":  # through the CLI with --check (same seed and BN images as nb201_spec: the same network)
-        path = tmp_path / "m.onnx"
-        args = ["export", "1462", "--format", "onnx", "--out", str(path), "--calibrate-bn", "32", "--check"]
-        res = runner.invoke(app, args)
-        assert res.exit_code == 0, res.output
-        assert "check ok" in res.stdout and "ONNX opset" in res.stdout
-        classes = 10
-    else:  # the PyTorch program, with another number of classes (a wider classifier: 64 features + bias each)
-        classes = 100
-        spec = spec_from_arch("1462", num_classes=classes, calibrate=32)
-        path = export_model(spec, tmp_path / f"m.{fmt}", fmt)
-    x = real_images(spec, 8, start=CHECK_START)
-    ref = _logits(spec, x)
-    assert ref.std(axis=0).max() > 1e-3  # the logits depend on the image: the comparison means something
-    [(got, info)] = _run_fresh([path], x, tmp_path)
-    np.testing.assert_allclose(got, ref, atol=1e-4, rtol=0)
-    params = 1_531_546 + (classes - 10) * (64 + 1)
-    assert info == {"space": "nb201", "params": params, "e2nas_loaded": False} and got.shape == (8, classes)
-    meta = load_metadata(path)
-    assert meta["architecture"] == get_space("nb201").format(get_space("nb201").parse("1462"))
-    assert meta["eval_scale_cost"]["flops_M"] == pytest.approx(222.860992)
-    assert meta["input"]["shape"] == ["batch", 3, 32, 32] and meta["num_classes"] == classes
-    assert meta["ground_truth"]["cifar10_test_v10"] == pytest.approx(93.76, abs=0.01)
-    assert meta["input"]["mean"][0] == pytest.approx(125.3 / 255)
+def test_nb201_cell_runs_without_e2nas_and_equals_the_network(tmp_path, nb201_spec):
+    """ONNX through the CLI with --check (same seed and BN images as nb201_spec: the same network), and the
+    PyTorch program with another number of classes (a wider classifier: 64 features + bias each), both run in one
+    fresh interpreter."""
+    onnx_path = tmp_path / "m.onnx"
+    args = ["export", "1462", "--format", "onnx", "--out", str(onnx_path), "--calibrate-bn", "32", "--check"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "check ok" in res.stdout and "ONNX opset" in res.stdout
+    wide = spec_from_arch("1462", num_classes=100, calibrate=32)
+    pt2_path = export_model(wide, tmp_path / "m.pt2", "pt2")
+    x = real_images(nb201_spec, 8, start=CHECK_START)
+    runs = _run_fresh([onnx_path, pt2_path], x, tmp_path)
+    for (got, info), spec, path, classes in zip(
+        runs, (nb201_spec, wide), (onnx_path, pt2_path), (10, 100), strict=True
+    ):
+        ref = _logits(spec, x)
+        assert ref.std(axis=0).max() > 1e-3  # the logits depend on the image: the comparison means something
+        np.testing.assert_allclose(got, ref, atol=1e-4, rtol=0)
+        params = 1_531_546 + (classes - 10) * (64 + 1)
+        assert info == {"space": "nb201", "params": params, "e2nas_loaded": False} and got.shape == (8, classes)
+        meta = load_metadata(path)
+        assert meta["architecture"] == get_space("nb201").format(get_space("nb201").parse("1462"))
+        assert meta["eval_scale_cost"]["flops_M"] == pytest.approx(222.860992)
+        assert meta["input"]["shape"] == ["batch", 3, 32, 32] and meta["num_classes"] == classes
+        assert meta["ground_truth"]["cifar10_test_v10"] == pytest.approx(93.76, abs=0.01)
+        assert meta["input"]["mean"][0] == pytest.approx(125.3 / 255)
 
 
 def test_darts_evaluation_network_is_darts_retraining_network_with_other_classes():
