@@ -80,6 +80,10 @@ def _run_fresh(paths: list[Path], x: torch.Tensor, tmp: Path) -> list[tuple[np.n
     return [(np.load(tmp / f"x.npy.{i}.npy"), info) for i, info in enumerate(infos)]
 
 
+def _no_network(*args, **kwargs):
+    raise AssertionError("the network was built before the bad input was rejected")
+
+
 def _logits(spec, x: torch.Tensor) -> np.ndarray:
     with torch.no_grad():
         return spec.net(x).numpy()
@@ -173,27 +177,30 @@ def test_trained_run_keeps_its_weights_through_onnx_with_a_fixed_batch(tmp_path)
         (["2581", "--batch", "0"], "--batch must be >= 1"),
     ],
 )
-def test_bad_input_is_one_line(args, message):
+def test_bad_input_is_one_line(args, message, monkeypatch):
+    """Rejected before the network is built (building it fails here)."""
+    monkeypatch.setattr(type(get_space("nb201")), "eval_network", _no_network)
     res = runner.invoke(app, ["export", *args])
-    assert res.exit_code == 2, res.output
+    assert res.exit_code == 2, (res.output, res.exception)
     assert message in res.output and len(res.output.strip().splitlines()) == 1
 
 
 @pytest.mark.slow
-def test_search_run_has_no_trained_weights_and_unwritable_out(tmp_path):
+def test_search_run_has_no_trained_weights_and_unwritable_out(tmp_path, monkeypatch):
     run = tmp_path / "search"
     run.mkdir()
     (run / "results.json").write_text(json.dumps({"space": "nb201", "final": {"cell": "2581"}}))
-    res = runner.invoke(app, ["export", str(run), "--weights", "trained"])
-    assert res.exit_code == 2 and "has no trained weights" in res.output
-    assert "e2nas train --from" in res.output and len(res.output.strip().splitlines()) == 1
-    blocker = tmp_path / "file"
-    blocker.write_text("")
-    res = runner.invoke(
-        app, ["export", "2581", "--format", "pt2", "--calibrate-bn", "0", "--out", str(blocker / "m.pt2")]
-    )
-    assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1, res.output
-    assert str(blocker) in res.output
+    with monkeypatch.context() as m:  # both refused before the network is built
+        m.setattr(type(get_space("nb201")), "eval_network", _no_network)
+        res = runner.invoke(app, ["export", str(run), "--weights", "trained"])
+        assert res.exit_code == 2 and "has no trained weights" in res.output, (res.output, res.exception)
+        assert "e2nas train --from" in res.output and len(res.output.strip().splitlines()) == 1
+        blocker = tmp_path / "file"
+        blocker.write_text("")
+        for out in (blocker / "m.pt2", blocker / "sub" / "m.pt2"):
+            res = runner.invoke(app, ["export", "2581", "--format", "pt2", "--out", str(out)])
+            assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1, (res.output, res.exception)
+            assert str(blocker) in res.output and "a file is in the way" in res.output
     res = runner.invoke(
         app, ["export", str(run), "--format", "pt2", "--calibrate-bn", "0", "--out", str(tmp_path / "m.pt2")]
     )

@@ -40,16 +40,29 @@ def export(
 ) -> None:
     """Write a found architecture as a model file that runs without e2nas (ONNX or torch.export), with its
     space, architecture, params, FLOPs, input shape, classes, normalisation and ground truth inside."""
-    from e2nas.export import ExportError, check_export, export_model, load_metadata, spec_from_arch, spec_from_run
+    from e2nas.export import (
+        ExportError,
+        check_export,
+        check_writable,
+        export_model,
+        load_metadata,
+        spec_from_arch,
+        spec_from_run,
+    )
     from e2nas.safeio import FileAccessError
     from e2nas.spaces import ArchParseError, SpaceError
 
+    # bad input fails here, before the network is built (seconds for DARTS' 20 cells, plus BN calibration)
     if fmt not in ("onnx", "pt2"):
         fail(f"unknown --format {fmt!r}; choose onnx or pt2")
+    if batch is not None and batch < 1:
+        fail(f"--batch must be >= 1 (or left out for a dynamic batch), got {batch}")
     if calibrate_bn < 0 or check_images < 1 or tol < 0:
         fail("--calibrate-bn must be >= 0, --check-images >= 1 and --tol >= 0")
     is_path = "/" in source or _exists(source)
     try:
+        if out is not None:
+            check_writable(out)
         if is_path:
             if not Path(source).is_dir():
                 fail(f"{source}: no such run directory (give an architecture or an `e2nas train` run directory)")

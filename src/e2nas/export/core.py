@@ -327,12 +327,30 @@ def _pt2_bytes(net: nn.Module, x: torch.Tensor, dynamic: Any, meta: dict[str, An
     return buf.getvalue()
 
 
-def _writable_parent(out: Path) -> Path:
-    """``out``'s directory, created if missing; one clear error if ``out`` cannot be written there."""
-    parent = out.parent if str(out.parent) else Path(".")
+def check_writable(out: str | Path) -> None:
+    """One clear error now if ``out`` could not be written, creating nothing: the CLI calls it before it builds
+    the network, so a bad ``--out`` fails at once (a missing directory counts as writable when the nearest
+    existing directory above it is)."""
+    out = Path(out)
     try:
         if out.is_dir():
             raise IsADirectoryError(21, "Is a directory", str(out))
+        base = out.parent
+        while not base.exists() and base != base.parent:
+            base = base.parent
+        if not base.is_dir():
+            raise NotADirectoryError(20, "Not a directory", str(base))
+        if not os.access(base, os.W_OK):
+            raise PermissionError(13, "Permission denied", str(base))
+    except OSError as err:
+        raise FileAccessError(describe_os_error(err, "write", out, "pass another --out")) from None
+
+
+def _writable_parent(out: Path) -> Path:
+    """``out``'s directory, created if missing; one clear error if ``out`` cannot be written there."""
+    parent = out.parent if str(out.parent) else Path(".")
+    check_writable(out)
+    try:
         parent.mkdir(parents=True, exist_ok=True)
         if not os.access(parent, os.W_OK):
             raise PermissionError(13, "Permission denied", str(parent))
