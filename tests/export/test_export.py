@@ -4,10 +4,12 @@ one line, exit 2."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,7 @@ from typer.testing import CliRunner
 from e2nas.cli.main import app
 from e2nas.engine.checkpoint import read_checkpoint
 from e2nas.export import export_model, load_metadata, spec_from_arch, spec_from_run
-from e2nas.export.core import CHECK_START, real_images
+from e2nas.export.core import CHECK_START, PT2_METADATA_FILE, real_images
 from e2nas.spaces import get_space
 from e2nas.spaces.darts import Genotype
 from e2nas.train import Trainer, make_train_config
@@ -82,6 +84,14 @@ def _run_fresh(paths: list[Path], x: torch.Tensor, tmp: Path) -> list[tuple[np.n
 
 def _no_network(*args, **kwargs):
     raise AssertionError("the network was built before the bad input was rejected")
+
+
+def _metadata_only_pt2(net, x, dynamic, meta) -> bytes:  # noqa: ARG001
+    """A .pt2-shaped zip with the metadata file where torch.export.save puts extra files, and no program."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(f"model/extra/{PT2_METADATA_FILE}", json.dumps(meta))
+    return buf.getvalue()
 
 
 def _logits(spec, x: torch.Tensor) -> np.ndarray:
@@ -203,7 +213,6 @@ def test_bad_input_is_one_line(args, message, monkeypatch):
     assert message in res.output and len(res.output.strip().splitlines()) == 1
 
 
-@pytest.mark.slow
 def test_search_run_has_no_trained_weights_and_unwritable_out(tmp_path, monkeypatch):
     run = tmp_path / "search"
     run.mkdir()
@@ -219,8 +228,15 @@ def test_search_run_has_no_trained_weights_and_unwritable_out(tmp_path, monkeypa
             res = runner.invoke(app, ["export", "2581", "--format", "pt2", "--out", str(out)])
             assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1, (res.output, res.exception)
             assert str(blocker) in res.output and "a file is in the way" in res.output
+    # exported with fresh weights, the user told so; the torch.export step is replaced by a .pt2 archive holding
+    # only the metadata (what load_metadata reads): writing real .pt2 files is the trained-run test's
+    monkeypatch.setattr("e2nas.export.core._pt2_bytes", _metadata_only_pt2)
     res = runner.invoke(
         app, ["export", str(run), "--format", "pt2", "--calibrate-bn", "0", "--out", str(tmp_path / "m.pt2")]
     )
-    assert res.exit_code == 0, res.output
-    assert "note: exporting fresh (untrained) weights" in res.output
+    assert res.exit_code == 0, (res.output, res.exception)
+    assert "note: exporting fresh (untrained) weights: a search run holds the supernet" in res.output
+    assert "fresh weights" in res.output and load_metadata(tmp_path / "m.pt2")["weights"] == "fresh"
+    assert load_metadata(tmp_path / "m.pt2")["architecture"] == get_space("nb201").format(
+        get_space("nb201").parse("2581")
+    )
