@@ -165,31 +165,35 @@ def test_darts_evaluation_network_is_darts_retraining_network_with_other_classes
 
 
 @pytest.mark.slow
-def test_trained_run_keeps_its_weights_through_onnx_with_a_fixed_batch(tmp_path):
-    """A DARTS genotype trained with the smoke preset (auxiliary head on): the ONNX export (every op of the
-    genotype, a fixed batch of 4) is the trained network."""
+def test_trained_run_keeps_its_weights_through_onnx_with_a_fixed_batch(tmp_path, monkeypatch):
+    """A DARTS genotype trained with the smoke preset (auxiliary head on; one epoch, 16 test images: a finished
+    run is all this needs): the ONNX export (every op of the genotype, a fixed batch of 4, --check) and the .pt2
+    program (run in a fresh interpreter that cannot import e2nas) are the trained network."""
     g = str(Genotype.parse(DARTS_V2))
     run = tmp_path / "train"
-    Trainer(make_train_config(g, "darts", "smoke"), run, progress=False).run()
-    spec = spec_from_run(run)
+    Trainer(make_train_config(g, "darts", "smoke", epochs=1, test_images=16), run, progress=False).run()
+    built = _built_by_cli(monkeypatch, "spec_from_run")
+    res = runner.invoke(app, ["export", str(run), "--format", "onnx", "--batch", "4", "--check", "--json"])
+    assert res.exit_code == 0, res.output
+    (spec,) = built  # the network the CLI exported
     assert spec.metadata["weights"] == "trained" and spec.note is None
     state = read_checkpoint(run / "checkpoint.pt", "e2nas-train-checkpoint")["net"]
     own = {k: v for k, v in spec.net.state_dict().items()}
     assert all(torch.equal(own[k], state[k]) for k in own)  # weights and BN statistics, auxiliary head dropped
     assert not any(k.startswith("auxiliary") for k in own)
-    res = runner.invoke(app, ["export", str(run), "--format", "onnx", "--batch", "4", "--check", "--json"])
-    assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["path"] == str(run / "model.onnx") and out["check"]["ok"] and out["metadata"]["run"]["finished"]
     assert out["metadata"]["input"]["shape"] == [4, 3, spec.image_size, spec.image_size]
     assert out["check"]["images"] == 4  # a fixed-batch file is checked at its batch
-    pt2 = export_model(spec, tmp_path / "trained.pt2", "pt2")  # the PyTorch program of the same weights
-    assert load_metadata(pt2)["weights"] == "trained"
+    # the PyTorch program of the same weights, dynamic batch, run on 4 images (its example batch is 2) in the
+    # fresh interpreter; the ONNX file ran there in the NB201 test (here --check ran it in onnxruntime)
+    pt2 = export_model(spec, tmp_path / "trained.pt2", "pt2")
+    assert load_metadata(pt2)["weights"] == "trained" and load_metadata(pt2)["batch"] == "dynamic"
     x = real_images(spec, 4, start=CHECK_START)
     ref = _logits(spec, x)
-    for got, info in _run_fresh([run / "model.onnx", pt2], x, tmp_path):
-        assert info["space"] == "darts" and not info["e2nas_loaded"]
-        np.testing.assert_allclose(got, ref, atol=1e-4 * max(1.0, np.abs(ref).max()), rtol=0)
+    ((got, info),) = _run_fresh([pt2], x, tmp_path)
+    assert info == {"space": "darts", "params": spec.metadata["params"], "e2nas_loaded": False}
+    np.testing.assert_allclose(got, ref, atol=1e-4 * max(1.0, np.abs(ref).max()), rtol=0)
     fresh = spec_from_run(run, weights="fresh", calibrate=0)
     assert fresh.metadata["weights"] == "fresh"
     assert not np.allclose(_logits(fresh, x), _logits(spec, x), atol=1e-3)
