@@ -73,7 +73,9 @@ def test_penalty_is_a_hinge_on_the_expected_cost():
 def test_darts_budget_penalty_and_smallest():
     space = get_space("darts")
     arch, cost = space.smallest_cost()
-    assert cost.flops_M == pytest.approx(space.count_cost(arch)["macs"] / 1e6)
+    counted = space.count_cost(arch)  # the edge model equals a full count (also tests/spaces/test_cost.py)
+    assert cost.flops_M == pytest.approx(counted["macs"] / 1e6)
+    assert cost.params_M == pytest.approx(counted["params"] / 1e6, abs=1e-9)
     g = torch.Generator().manual_seed(0)
     assert all(space.cost(space.random_arch(g)).flops_M >= cost.flops_M for _ in range(20))
     budget = Budget(space, max_flops=400.0)
