@@ -33,6 +33,13 @@ def _few_threads():
     yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _few_threads_for_shared_fixtures():
+    # the same for module-scoped fixtures (a shared search run): pytest builds them before a test's function-scoped
+    # fixtures, so without this the first one in a process runs with torch's default thread count
+    torch.set_num_threads(1)
+
+
 #: every name -> plug-in registry of the package, as (module, attribute). A test that registers a throwaway
 #: searcher, space, preset, dataset, monitor, layout or train preset must not change what later tests see (what
 #: ``method: all`` expands to, say); a registry that moves must be listed here under its new name.

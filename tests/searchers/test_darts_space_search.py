@@ -4,13 +4,14 @@ RandomNAS run through the engine and return genotypes; NB201-only methods refuse
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import torch
 from typer.testing import CliRunner
 
 from e2nas.cli.main import app
-from e2nas.engine import ConfigError, SearchEngine, make_config
+from e2nas.engine import ConfigError, SearchConfig, SearchEngine, make_config
 from e2nas.spaces.darts import Genotype
 
 runner = CliRunner()
@@ -21,15 +22,24 @@ def _one_thread():
     torch.set_num_threads(1)
 
 
-def test_gdas_smoke_on_darts_from_the_cli(tmp_path):
-    out = tmp_path / "run"
-    res = runner.invoke(
-        app,
-        ["search", "--space", "darts", "-m", "gdas", "-p", "smoke", "--out", str(out), "-q", "--json", "--no-plots"],
-    )
+#: the CLI run below, as a library config (GDAS with the complementation loss)
+CLI_ARGS = ["search", "--space", "darts", "-m", "gdas", "-p", "smoke", "--epsilon", "0.5", "-q", "--json", "--no-plots"]
+
+
+@pytest.fixture(scope="module")
+def gdas_cli_run(tmp_path_factory):
+    """One GDAS smoke search on the DARTS space from the CLI: its run directory and printed results. The CLI test
+    reads it, and the resume test takes it as the uninterrupted run."""
+    torch.set_num_threads(1)
+    out = tmp_path_factory.mktemp("darts-gdas") / "run"
+    res = runner.invoke(app, [*CLI_ARGS, "--out", str(out)])
     assert res.exit_code == 0, res.output
-    results = json.loads(res.stdout)
-    assert results["space"] == "darts" and results["best"] is None
+    return out, json.loads(res.stdout)
+
+
+def test_gdas_smoke_on_darts_from_the_cli(gdas_cli_run):
+    out, results = gdas_cli_run
+    assert results["space"] == "darts" and results["best"] is None and results["epsilon"] == 0.5
     final = Genotype.parse(results["final"]["cell"])  # a genotype, in the DARTS format
     assert results["final"]["ground_truth"] is None and "index" not in results["final"]
     log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
@@ -43,7 +53,10 @@ def test_gdas_smoke_on_darts_from_the_cli(tmp_path):
 )
 def test_searchers_find_genotypes_on_darts(tmp_path, method, epsilon):
     opts = {"candidates": "3"} if method == "random" else None
-    cfg = make_config("smoke", method, "darts", epochs=1, steps_per_epoch=1, epsilon=epsilon, options=opts)
+    # 8x8 images: the genotype is what is checked, and DARTS-V2's five supernet passes per step cost half as much
+    cfg = make_config(
+        "smoke", method, "darts", epochs=1, steps_per_epoch=1, epsilon=epsilon, options=opts, image_size=8
+    )
     res = SearchEngine(cfg, tmp_path, progress=False).run()
     g = Genotype.parse(res["final"]["cell"])
     assert all(op != "none" for op, _ in g.normal + g.reduce)
@@ -51,9 +64,10 @@ def test_searchers_find_genotypes_on_darts(tmp_path, method, epsilon):
 
 
 @pytest.mark.slow
-def test_darts_space_search_resumes_to_the_same_genotype(tmp_path):
+def test_darts_space_search_resumes_to_the_same_genotype(gdas_cli_run, tmp_path):
+    _, full = gdas_cli_run  # uninterrupted
     cfg = make_config("smoke", "gdas", "darts", epsilon=0.5)
-    full = SearchEngine(cfg, tmp_path / "a", progress=False).run()
+    assert SearchConfig.from_dict(full["config"]).fingerprint() == cfg.fingerprint()  # the same run
     assert SearchEngine(cfg, tmp_path / "b", progress=False).run(stop_at_step=3) is None  # mid-epoch 2
     resumed = SearchEngine(cfg, tmp_path / "b", resume=True, progress=False).run()
     assert resumed["final"]["cell"] == full["final"]["cell"]
@@ -78,11 +92,10 @@ def test_nb201_only_methods_refuse_the_darts_space(tmp_path, method):
     assert "works on the nb201 search space only" in res.output
 
 
-def test_unknown_space_and_a_space_switch_on_resume_are_one_line(tmp_path):
+def test_unknown_space_and_a_space_switch_on_resume_are_one_line(gdas_cli_run, tmp_path):
     res = runner.invoke(app, ["search", "--space", "nasnet", "-p", "smoke", "--out", str(tmp_path / "x")])
     assert res.exit_code == 2 and "unknown search space 'nasnet'" in res.output
     out = tmp_path / "r"
-    cfg = make_config("smoke", "gdas", "darts", epochs=1, steps_per_epoch=1)
-    SearchEngine(cfg, out, progress=False).run()
+    shutil.copytree(gdas_cli_run[0], out)  # a finished DARTS-space run
     res = runner.invoke(app, ["search", "--resume", "--out", str(out), "--space", "nb201", "-q"])
     assert res.exit_code == 2 and "--space nb201 does not match the run being resumed" in res.output

@@ -15,6 +15,7 @@ VOLATILE = {"time_s", "elapsed_s"}
 
 
 def _engine(tmp_path, variant, **kw):
+    kw.setdefault("rank_cells", 0)  # no final ranking: no test here reads it (its own: tests/ranking)
     cfg = make_config("smoke", "e2nas", options={"variant": variant, **kw.pop("options", {})}, **kw)
     return SearchEngine(cfg, tmp_path, progress=False)
 
@@ -152,7 +153,7 @@ def test_reference_variant_resumes_after_an_epoch_and_mid_epoch(tmp_path):
 
     def cfg():
         opts = {"variant": variant, "archive_size": 4, "min_archive": 3, "refit_every": 2}
-        return make_config("smoke", "e2nas", epochs=3, steps_per_epoch=3, options=opts)
+        return make_config("smoke", "e2nas", epochs=3, steps_per_epoch=3, options=opts, rank_cells=0)
 
     full = SearchEngine(cfg(), tmp_path / "full", progress=False).run()
     part = tmp_path / "part"
@@ -187,7 +188,8 @@ def test_z_lr_scales_with_the_step_budget():
 def test_z_stays_in_the_ball_of_cell_encodings(tmp_path):
     from e2nas.engine import SearchEngine, make_config
 
-    cfg = make_config("smoke", "e2nas", epochs=3, options={"arch_lr": "3.0"})  # large steps to hit the bound
+    # large steps to hit the bound
+    cfg = make_config("smoke", "e2nas", epochs=3, options={"arch_lr": "3.0"}, rank_cells=0)
     SearchEngine(cfg, tmp_path, progress=False).run()
     lines = [json.loads(x) for x in (tmp_path / "log.jsonl").read_text().splitlines()]
     radius = lines[0]["z_radius"]

@@ -35,7 +35,7 @@ def test_options_from_cli_strings():
 @pytest.mark.parametrize(("method", "eps"), [("random", 0.0), ("gdas", 0.0), ("gdas-a", 0.0), ("gdas", 0.5)])
 def test_each_searcher_runs_the_smoke_preset(tmp_path, gt, method, eps):
     opts = {"candidates": "5"} if method == "random" else None
-    cfg = make_config("smoke", method, epsilon=eps, options=opts)
+    cfg = make_config("smoke", method, epsilon=eps, options=opts, rank_cells=0)  # the final ranking: tests/ranking
     res = SearchEngine(cfg, tmp_path, progress=False).run()
     final = Cell.parse(res["final"]["cell"])
     assert res["final"]["index"] == final.index
@@ -48,14 +48,14 @@ def test_each_searcher_runs_the_smoke_preset(tmp_path, gt, method, eps):
 
 
 def test_gdas_tau_schedule_is_linear(tmp_path):
-    cfg = make_config("smoke", "gdas", epochs=3, steps_per_epoch=1)
+    cfg = make_config("smoke", "gdas", epochs=3, steps_per_epoch=1, rank_cells=0)
     SearchEngine(cfg, tmp_path, progress=False).run()
     taus = [json.loads(x)["tau"] for x in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert taus == pytest.approx([10.0, 5.05, 0.1])
 
 
 def test_gdas_a_trains_the_argmax_cell(tmp_path):
-    cfg = make_config("smoke", "gdas-a", epochs=1, steps_per_epoch=2)
+    cfg = make_config("smoke", "gdas-a", epochs=1, steps_per_epoch=2, rank_cells=0)
     eng = SearchEngine(cfg, tmp_path, progress=False)
     eng.run()
     s = eng.searcher
@@ -68,7 +68,7 @@ def test_gdas_a_trains_the_argmax_cell(tmp_path):
 
 
 def test_random_final_is_best_candidate_on_valid(tmp_path):
-    cfg = make_config("smoke", "random", options={"candidates": 6})
+    cfg = make_config("smoke", "random", options={"candidates": 6}, rank_cells=0)
     eng = SearchEngine(cfg, tmp_path, progress=False)
     res = eng.run()
     assert res["final_extra"]["candidates"] == 6
@@ -132,7 +132,7 @@ def test_random_sampler_pools_and_their_errors(tmp_path):
 
 @pytest.fixture(scope="module")
 def random_run(tmp_path_factory):
-    cfg = make_config("smoke", "random", options={"candidates": 8, "score": "params"})
+    cfg = make_config("smoke", "random", options={"candidates": 8, "score": "params"}, rank_cells=0)
     eng = SearchEngine(cfg, tmp_path_factory.mktemp("random-params"), progress=False)
     return eng, eng.run()
 
