@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from e2nas.rundir import RANKING
-from e2nas.spaces.nb201 import NUM_CELLS, Cell
+from e2nas.spaces.nb201 import Cell
 
 #: the metric supernet accuracy is ranked against (NB201's cifar10-valid: the same split a search validates on)
 RANK_METRIC = "cifar10_valid"
@@ -46,7 +46,7 @@ def sample_cells(k: int, seed: int = 0, metric: str = RANK_METRIC) -> list[Cell]
 
     table = GroundTruth().table
     acc = table.column(metric)
-    pool = _class_representatives(table)
+    pool = table.class_representatives
     if not 2 <= k <= len(pool):
         raise RankError(f"--cells must be between 2 and {len(pool)} (connected cells of distinct classes), got {k}")
     order = np.array(sorted(pool, key=lambda i: (acc[i], i)))
@@ -54,28 +54,6 @@ def sample_cells(k: int, seed: int = 0, metric: str = RANK_METRIC) -> list[Cell]
     rng = np.random.default_rng(seed)
     picks = [int(order[rng.integers(lo, hi)]) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
     return [Cell.from_index(i) for i in picks]
-
-
-def _class_representatives(table: Any) -> tuple[int, ...]:
-    """Indices of the connected cells that come first in their isomorphism class (``table``'s classes), in index
-    order. The same for every call on a table, so kept per table (the memoised table of
-    :func:`~e2nas.spaces.nb201.load_table` lives as long as the process)."""
-    cached = _REPRESENTATIVES.get(id(table))
-    if cached is not None and cached[0] is table:
-        return cached[1]
-    iso = table.iso_unique_str
-    seen: set[str] = set()
-    pool: list[int] = []
-    for i in range(NUM_CELLS):
-        if iso[i] not in seen and Cell.from_index(i).connected:
-            seen.add(iso[i])
-            pool.append(i)
-    _REPRESENTATIVES[id(table)] = (table, tuple(pool))
-    return tuple(pool)
-
-
-#: id(table) -> (table, its class representatives): sample_cells' pool, built once per table
-_REPRESENTATIVES: dict[int, tuple[Any, tuple[int, ...]]] = {}
 
 
 def _kendall(a: np.ndarray, b: np.ndarray) -> float:

@@ -11,7 +11,7 @@ import csv
 import gzip
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -63,6 +63,18 @@ class NB201Table:
             known = sorted(set(METRIC_ALIASES) | set(self.columns))
             raise KeyError(f"unknown metric {metric!r}; known: {', '.join(known)}")
         return self.columns[name]
+
+    @cached_property
+    def class_representatives(self) -> tuple[int, ...]:
+        """Indices of the connected cells that come first in their isomorphism class, in index order: one cell
+        per distinct network. Walking 15,625 cells takes a while, so it is done once per table."""
+        seen: set[str] = set()
+        pool: list[int] = []
+        for i in range(NUM_CELLS):
+            if self.iso_unique_str[i] not in seen and Cell.from_index(i).connected:
+                seen.add(self.iso_unique_str[i])
+                pool.append(i)
+        return tuple(pool)
 
 
 @lru_cache(maxsize=4)
