@@ -4,6 +4,7 @@ one line, exit 2."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import subprocess
@@ -25,8 +26,11 @@ from e2nas.spaces import get_space
 from e2nas.spaces.darts import Genotype
 from e2nas.train import Trainer, make_train_config
 
-pytest.importorskip("onnxruntime")
-pytest.importorskip("onnxscript")
+# find_spec, not importorskip: importing onnxscript costs seconds in every test process that collects this file
+pytestmark = pytest.mark.skipif(
+    any(importlib.util.find_spec(m) is None for m in ("onnx", "onnxruntime", "onnxscript")),
+    reason="the export extra (onnx, onnxruntime, onnxscript) is not installed",
+)
 
 runner = CliRunner()
 DARTS_V2 = (
