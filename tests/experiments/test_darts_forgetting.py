@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -49,38 +50,65 @@ def test_the_sweep_file_is_the_old_runners_grid():
     assert [e.name for e in exps] == ["fig1b-darts"] and len(exps[0].sweep.runs) == 4
 
 
-@pytest.mark.slow
-def test_monitor_tracks_first_architectures_without_changing_the_search(tmp_path):
-    torch.set_num_threads(1)
-    cfg = make_config("smoke", "gdas", "darts", epochs=3, steps_per_epoch=1, epsilon=0.5)
-    plain = SearchEngine(cfg, tmp_path / "plain", progress=False).run()
-    out = tmp_path / "gdas-ac-s0"
-    monitored = SearchEngine(cfg, out, progress=False, epoch_hooks=[ArchForgettingMonitor(archs=2)]).run()
-    assert monitored["final"]["cell"] == plain["final"]["cell"]
-    log = _log(out)
-    assert log[0]["fg_first_epoch"] == [1] and len(log[0]["fg_acc"]) == 1
-    assert all(1 <= len(r["fg_acc"]) <= 2 and 0 <= r["fg_mean_acc"] <= 100 for r in log)
-    # epoch 1's architecture stays first, scored again at every epoch
-    assert all(r["fg_first_epoch"][0] == 1 for r in log)
-    c = curves(tmp_path)["gdas-ac"]
-    assert c["seeds"] == 1 and c["epochs"] == [1, 2, 3] and c["first_arch_acc"][0] == log[0]["fg_acc"][0]
-    png, table = write_report(tmp_path)
-    assert png.stat().st_size > 1000 and "gdas-ac" in table.read_text()
+def test_arch_forgetting_scores_the_first_distinct_architectures_from_their_first_epoch():
+    # the cap and the bookkeeping without a search: the runs below have fewer distinct cells than the default cap
+    evaluated = []
+
+    def evaluate(archs, batches):
+        evaluated.append((archs, batches))
+        return [(0.0, 10.0 * (k + 1)) for k in range(len(archs))]
+
+    ctx = SimpleNamespace(space=SimpleNamespace(parse=str.upper), evaluate=evaluate)
+    history = [{"epoch": 1, "cell": "a"}, {"epoch": 2, "cell": "a"}, {"epoch": 3, "cell": "b"}]
+    out = ArchForgettingMonitor(archs=2)(ctx, {"epoch": 4, "cell": "c"}, history)
+    assert out == {"fg_first_epoch": [1, 3], "fg_acc": [10.0, 20.0], "fg_mean_acc": 15.0}
+    assert evaluated == [(["A", "B"], None)]
+    out = ArchForgettingMonitor(archs=6, batches=3)(ctx, {"epoch": 4, "cell": "c"}, history)
+    assert out["fg_first_epoch"] == [1, 3, 4] and evaluated[-1] == (["A", "B", "C"], 3)
+    assert ArchForgettingMonitor().archs == 6  # the old runner's monitor is the sweep file's (archs: 6)
 
 
-@pytest.mark.slow
-def test_the_sweep_gives_the_old_runners_numbers(tmp_path):
+@pytest.fixture(scope="module")
+def gdas_ac(tmp_path_factory):
+    """GDAS-AC seed 0 on DARTS at the smoke preset, 3 epochs of 1 step, each search once for the tests below:
+    ``plain`` without a monitor, ``old`` as the old runner made it (e2nas.experiments.darts_forgetting.run before
+    the sweep: the engine with ``ArchForgettingMonitor()``), and ``new`` from the sweep file."""
     torch.set_num_threads(1)
-    # the old runner (e2nas.experiments.darts_forgetting.run before the sweep), for GDAS-AC seed 0
-    old = tmp_path / "old" / "gdas-ac-s0"
+    tmp = tmp_path_factory.mktemp("fig1b-darts")
     cfg = make_config("smoke", "gdas", "darts", seed=0, epsilon=0.5, epochs=3, steps_per_epoch=1)
-    SearchEngine(cfg, old, resume=True, progress=False, epoch_hooks=[ArchForgettingMonitor()]).run()
-    # the same run from the sweep file
+    plain = SearchEngine(cfg, tmp / "plain", progress=False).run()
+    old = tmp / "old" / "gdas-ac-s0"
+    monitored = SearchEngine(cfg, old, resume=True, progress=False, epoch_hooks=[ArchForgettingMonitor()]).run()
     data = {**read_sweep_file(REPO / SWEEP_FILE), "preset": "smoke", "seed": [0]}
     data["overrides"] = {**data["overrides"], "epochs": 3, "steps_per_epoch": 1}
     sweep = parse_sweep(data, "fig1b-darts")
     sweep.runs = [r for r in sweep.runs if r.method == "gdas" and r.epsilon == 0.5]
-    summary = run_sweep(sweep, tmp_path / "new", workers=1, threads=1)
+    summary = run_sweep(sweep, tmp / "new", workers=1, threads=1)
+    return {"root": tmp, "plain": plain, "monitored": monitored, "old": old, "summary": summary}
+
+
+@pytest.mark.slow
+def test_monitor_tracks_first_architectures_without_changing_the_search(gdas_ac, tmp_path):
+    assert gdas_ac["monitored"]["final"]["cell"] == gdas_ac["plain"]["final"]["cell"]
+    log = _log(gdas_ac["old"])
+    assert log[0]["fg_first_epoch"] == [1] and len(log[0]["fg_acc"]) == 1
+    assert all(1 <= len(r["fg_acc"]) <= r["epoch"] and 0 <= r["fg_mean_acc"] <= 100 for r in log)
+    # epoch 1's architecture stays first, scored again at every epoch; each new cell joins at its first epoch
+    assert all(r["fg_first_epoch"][0] == 1 for r in log)
+    first: dict[str, int] = {}
+    for r in log:
+        first.setdefault(r["cell"], r["epoch"])
+        assert r["fg_first_epoch"] == list(first.values()) and len(r["fg_acc"]) == len(first)
+    c = curves(gdas_ac["old"].parent)["gdas-ac"]
+    assert c["seeds"] == 1 and c["epochs"] == [1, 2, 3] and c["first_arch_acc"][0] == log[0]["fg_acc"][0]
+    png, table = write_report(gdas_ac["old"].parent, tmp_path)
+    assert png.parent == tmp_path and png.stat().st_size > 1000 and "gdas-ac" in table.read_text()
+
+
+@pytest.mark.slow
+def test_the_sweep_gives_the_old_runners_numbers(gdas_ac):
+    # the old runner (e2nas.experiments.darts_forgetting.run before the sweep) and the same run from the sweep file
+    summary, old = gdas_ac["summary"], gdas_ac["old"]
     assert summary["counts"] == {"finished": 1}, summary["runs"]
     new = Path(summary["runs"][0]["dir"])
     assert [{k: r[k] for k in FG} for r in _log(new)] == [{k: r[k] for k in FG} for r in _log(old)]
@@ -88,4 +116,4 @@ def test_the_sweep_gives_the_old_runners_numbers(tmp_path):
         json.loads((new / "results.json").read_text())["final"]
         == json.loads((old / "results.json").read_text())["final"]
     )
-    assert curves(tmp_path / "new") == curves(tmp_path / "old")
+    assert curves(gdas_ac["root"] / "new") == curves(gdas_ac["root"] / "old")

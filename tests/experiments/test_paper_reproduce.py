@@ -15,12 +15,14 @@ from e2nas.cli.main import app
 pytestmark = pytest.mark.slow
 
 SWEEPS = Path(__file__).parents[2] / "sweeps" / "paper"
-#: per experiment: the methods, options and epsilons kept (the parse tests check the full files)
-#: (the final ranking's bootstrap is most of a smoke run's time: only Table 1's runs rank their supernet, the
-#: others check that runs without a τ read as n/a)
-NO_TAU = {"overrides": {"rank_cells": 0}}
+#: per experiment: the methods, options and epsilons kept (the parse tests check the full files), and overrides
+#: that make each run cheap: one step per epoch (epochs stay the preset's: the epochs column and DARTS' fifth are
+#: checked), Table 1's final ranking on few cells and images (τ is checked there), no ranking elsewhere (those
+#: tables check that runs without a τ read as n/a)
+ONE_STEP = {"steps_per_epoch": 1}
+NO_TAU = {"overrides": {**ONE_STEP, "rank_cells": 0}}
 TRIM = {
-    "table1": {"method": ["darts-v1", "e2nas"]},
+    "table1": {"method": ["darts-v1", "e2nas"], "overrides": {**ONE_STEP, "rank_cells": 4, "rank_images": 16}},
     "table2": {"method": ["e2nas", "gdas-a"], "options": {"e2nas": {"gamma": ["sig:10"]}}, **NO_TAU},
     "fig1a": {"method": ["random"], "epsilon": [0, 0.5], **NO_TAU},
     "fig1b": {"method": ["random"], **NO_TAU},
@@ -38,7 +40,7 @@ def _trimmed_sweeps(root: Path) -> Path:
                 if m not in data["method"]:
                     del data[key][m]
         if "forgetting" in (data.get("monitors") or {}):
-            data["monitors"]["forgetting"]["images"] = 64  # the smoke valid split is 2,000 images: keep it cheap
+            data["monitors"]["forgetting"]["images"] = 16  # the smoke valid split is 2,000 images: keep it cheap
         (root / f"{name}.yaml").write_text(yaml.safe_dump(data))
     return root
 

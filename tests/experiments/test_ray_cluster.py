@@ -31,10 +31,10 @@ def two_node_cluster():
 @pytest.mark.slow
 def test_sweep_on_a_two_node_cluster_uses_both_nodes(tmp_path, two_node_cluster, gt):
     f = tmp_path / "s.yaml"
-    fast = {"epochs": 1, "steps_per_epoch": 1}
-    f.write_text(
-        yaml.safe_dump({"name": "c", "method": "random", "seed": [0, 1], "preset": "smoke", "overrides": fast})
-    )
+    # the cheapest runs: one step, RandomNAS's answer from 2 candidates (not 100), no final ranking check
+    fast = {"epochs": 1, "steps_per_epoch": 1, "rank_cells": 0}
+    sweep = {"name": "c", "method": "random", "seed": [0, 1], "preset": "smoke", "overrides": fast}
+    f.write_text(yaml.safe_dump({**sweep, "options": {"random": {"candidates": 2}}}))
     nodes = {n.node_id for n in two_node_cluster.list_all_nodes()}
     assert len(nodes) == 2
     summary = run_sweep(load_sweep(f), tmp_path / "out", engine="ray", address=two_node_cluster.address, threads=1)

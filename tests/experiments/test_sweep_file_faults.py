@@ -13,7 +13,8 @@ from e2nas.experiments.sweep import execute_run, load_sweep, parse_sweep, run_sw
 from e2nas.safeio import FileAccessError
 from e2nas.safeio import atomic as atomic_mod
 
-FAST = {"epochs": 1, "steps_per_epoch": 1}
+# one step, no final ranking check (scipy and ~1 s a run; nothing here reads a τ)
+FAST = {"epochs": 1, "steps_per_epoch": 1, "rank_cells": 0}
 runner = CliRunner()
 
 
