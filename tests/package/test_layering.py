@@ -24,7 +24,6 @@ SHIMS = ("e2nas.space", "e2nas.benchmark", "e2nas.nn", "e2nas.supernet")
 ALLOWED: dict[str, tuple[str, str]] = {
     "e2nas.vae": ("nb201", "the D-VAE is trained over all 15,625 NB201 cells through their 12-vertex DAG view"),
     "e2nas.novelty.archive": ("nb201", "E2NAS's novelty archive one-hot encodes NB201 cells (6 edges x 5 ops)"),
-    "e2nas.ranking.core": ("nb201", "ranking quality is Kendall tau against NB201's table over sampled NB201 cells"),
     "e2nas.experiments.monitors.nb201": ("nb201", "the kendall/forgetting monitors track NB201 cells by index"),
     "e2nas.experiments.latent_map": ("nb201", "maps the D-VAE latent space of NB201 cells, coloured by the table"),
     "e2nas.experiments.yardsticks": ("nb201", "the paper's reference lines are read from NB201's table"),

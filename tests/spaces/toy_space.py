@@ -136,3 +136,38 @@ class ToySpace(SearchSpace):
 
     def supernet(self, C: int, N: int, num_classes: int, track_running_stats: bool = True) -> ToySupernet:
         return ToySupernet(C, N, num_classes, track_running_stats)
+
+
+class ToyGroundTruth:
+    """A made-up benchmark for the toy space: ``toy_acc`` = 50 + 10·e0 + 20·e1 + 5·e2 (1 where the edge is a conv),
+    distinct for every architecture, so a ranking against it is exact."""
+
+    metric = "toy_acc"
+
+    def value(self, arch: ToyArch, metric: str) -> float:
+        if metric != self.metric:
+            raise KeyError(f"unknown metric {metric!r}; known: {self.metric}")
+        return 50.0 + 10.0 * arch.ops[0] + 20.0 * arch.ops[1] + 5.0 * arch.ops[2]
+
+    def summary(self, arch: ToyArch) -> dict[str, float]:
+        return {self.metric: self.value(arch, self.metric)}
+
+    def best(self, metric: str) -> tuple[ToyArch, float]:
+        arch = max((ToyArch((a, b, c)) for a in (0, 1) for b in (0, 1) for c in (0, 1)), key=self.summary)
+        return arch, self.value(arch, metric)
+
+
+class RankedToySpace(ToySpace):
+    """The toy space with :class:`ToyGroundTruth` and a ranking pool: what ``e2nas.ranking`` needs of a space."""
+
+    description = "test-only toy space with a made-up benchmark, so supernets on it can be ranked"
+    judge_metric = ToyGroundTruth.metric
+    ranking_pool_note = "connected toy architectures"
+
+    def ground_truth(self) -> ToyGroundTruth:
+        return ToyGroundTruth()
+
+    def ranking_pool(self) -> list[ToyArch]:
+        """The architectures whose output depends on the input (e1 a conv, or both e0 and e2), in op order."""
+        every = [ToyArch((a, b, c)) for a in (0, 1) for b in (0, 1) for c in (0, 1)]
+        return [x for x in every if x.ops[1] or (x.ops[0] and x.ops[2])]

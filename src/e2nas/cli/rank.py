@@ -110,6 +110,7 @@ def rank(
             bn=mode,
             calib=calib,
             yardsticks=(lambda c: scorer(names, c)) if names else None,
+            space=cfg.space,
         )
     except (CheckpointError, DataMissingError, RankError, ProxyError) as err:
         fail(str(err))
@@ -158,7 +159,9 @@ def _without_ground_truth(run_dir, cfg, net, loader, k, n, s, bn, names, scorer,
     from e2nas.inherited import bn_problem, evaluate_cells
     from e2nas.ranking import RankError, sample_cells
     from e2nas.ranking.yardsticks import agreement_with_supernet, needs_benchmark
+    from e2nas.spaces import get_space
 
+    space = get_space(cfg.space)
     problem = bn_problem(net, bn)
     if problem:
         raise RankError(f"--{problem}")
@@ -166,7 +169,7 @@ def _without_ground_truth(run_dir, cfg, net, loader, k, n, s, bn, names, scorer,
     n = total if n is None else n
     if not 1 <= n <= total:
         raise RankError(f"--images must be between 1 and the run's {total} valid images, got {n}")
-    sample = sample_cells(k, s)
+    sample = sample_cells(k, s, space=space)
     acc = np.array([a for _, a in evaluate_cells(net, sample, list(loader.images(n)), bn=bn)])
     unavailable = {
         name: f"needs NB201 ground truth (the benchmark's own CIFAR-10 training); dataset {cfg.dataset!r} has none"
@@ -187,7 +190,7 @@ def _without_ground_truth(run_dir, cfg, net, loader, k, n, s, bn, names, scorer,
                 "params_tau": None,
                 "yardsticks": {**agreement, **{x: {"unavailable": why} for x, why in unavailable.items()}},
                 "per_cell": [
-                    {"index": c.index, "cell": c.to_string(), "inherited_acc": float(a),
+                    {**space.describe(c), "cell": space.format(c), "inherited_acc": float(a),
                      "yardsticks": {x: float(scores[x][0][i]) for x in scores}}
                     for i, (c, a) in enumerate(zip(sample, acc, strict=True))
                 ],

@@ -474,7 +474,7 @@ class SearchEngine(RunLoop):
 
     def _final_ranking(self) -> dict[str, Any] | None:
         """Kendall τ & co. of the final supernet (not counted in the search's wall time); None when off or when
-        the dataset has no NB201 ground truth."""
+        the dataset has no ground truth in the run's space."""
         cfg = self.config
         if cfg.rank_cells == 0 or self.gt is None:
             return None
@@ -493,7 +493,8 @@ class SearchEngine(RunLoop):
             cfg.rank_seed,
             bn=cfg.eval_bn,
             calib=self.ctx.calib(),
-            yardsticks=lambda cells: yardstick_scores(table, cells),
+            yardsticks=lambda cells: yardstick_scores(table, cells, space_name=cfg.space),
+            space=self.space,
         )
         atomic_write_json(self.paths.ranking, r.to_dict())
         return r.summary()

@@ -201,6 +201,7 @@ def summarise(records: Sequence[dict[str, Any]], sample_seed: int, bootstrap: in
         bootstrap=bootstrap,
         bn="running",
         yardsticks=ys,
+        space="nb201",
     )
     s = ranking.summary()
     acc = [r["valid_acc"] for r in records]
@@ -235,7 +236,7 @@ def study_cells(n: int, sample_seed: int) -> tuple[list[Cell], list[int]]:
     accuracy strata), and the seeded order they are trained in (a run stopped part-way still spans them)."""
     from e2nas.ranking import sample_cells
 
-    cells = sample_cells(2 * n, sample_seed)[::2]
+    cells = sample_cells(2 * n, sample_seed, space="nb201")[::2]
     order = np.random.default_rng(sample_seed).permutation(len(cells))
     return cells, [int(i) for i in order]
 

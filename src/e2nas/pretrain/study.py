@@ -162,7 +162,9 @@ def rank_candidates(
             net = net.to(memory_format=torch.channels_last)
         for s, bn in todo:
             t0 = time.perf_counter()
-            r = rank_supernet(net, valid_loader, cells, images, s, bn=bn, calib=calib if bn == "recal" else None)
+            r = rank_supernet(
+                net, valid_loader, cells, images, s, bn=bn, calib=calib if bn == "recal" else None, space=cfg.space
+            )
             sampled = [c2["index"] for c2 in r.per_cell]
             rec = {
                 "supernet": c.label,

@@ -1,4 +1,4 @@
-"""Supernet ranking quality against NB201 ground truth (Kendall τ, Spearman ρ, top-10 % precision, intervals)."""
+"""Supernet ranking quality (Kendall τ, Spearman ρ, top-10 % precision, intervals) against a space's ground truth."""
 
 from e2nas.ranking.core import (
     RANK_METRIC,

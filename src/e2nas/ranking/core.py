@@ -1,10 +1,11 @@
-"""How well a supernet ranks NB201 cells: inherited-weight accuracy of a fixed cell sample against ground truth.
+"""How well a supernet ranks a space's cells: inherited-weight accuracy of a fixed cell sample against ground truth.
 
 Every weight-sharing comparison is only as good as this ranking (docs/reference/ranking.md), so it is measured
 the same way everywhere: ``e2nas rank``, the Kendall monitor and the τ in ``results.json``. The sample is
-stratified: the connected cells are cut into ``K`` quantile strata of their ground-truth accuracy and one cell is
-drawn from each (seeded), which keeps the accuracy spread of a uniform sample with less sampling noise; one cell per
-isomorphism class at most. Intervals are percentile bootstraps over the cells.
+stratified: the space's ranking pool (:meth:`~e2nas.spaces.SearchSpace.ranking_pool`; NB201's connected cells, one
+per isomorphism class) is cut into ``K`` quantile strata of its ground-truth accuracy and one cell is drawn from
+each (seeded), which keeps the accuracy spread of a uniform sample with less sampling noise. Any space with ground
+truth and a ranking pool can be ranked; the default is NB201. Intervals are percentile bootstraps over the cells.
 """
 
 from __future__ import annotations
@@ -18,14 +19,12 @@ from typing import Any
 import numpy as np
 
 from e2nas.rundir import RANKING
-from e2nas.spaces.nb201 import Cell
+from e2nas.spaces import DEFAULT_SPACE, Arch, GroundTruthLike, SearchSpace, SpaceError, get_space
 
 #: the metric supernet accuracy is ranked against (NB201's cifar10-valid: the same split a search validates on)
 RANK_METRIC = "cifar10_valid"
 #: per-cell ranking of a run's final supernet, next to its results.json
 RANKING_FILE = RANKING  # the run directory's file (e2nas.rundir)
-#: conv ops (what under-trained supernets penalise; τ against their count diagnoses it)
-_CONV_OPS = (2, 3)
 #: yardsticks read from the benchmark table: name -> NB201 column (free)
 TABLE_YARDSTICKS = {"params": "params_cifar10_M", "flops": "flops_cifar10_M", "acc12": "acc12_cifar10_valid"}
 #: every yardstick ``e2nas rank --yardsticks`` takes, in print order (synflow/nwot: e2nas.ranking.proxies)
@@ -36,24 +35,38 @@ class RankError(ValueError):
     """Bad ranking request (user error)."""
 
 
-def conv_count(cell: Cell) -> int:
-    return sum(o in _CONV_OPS for o in cell.ops)
+def _judged(space: SearchSpace | str) -> tuple[SearchSpace, GroundTruthLike]:
+    """The space (by name or instance) and its ground truth; :class:`RankError` when it has none, so the CLI
+    says so instead of ranking against another space's benchmark."""
+    s = get_space(space) if isinstance(space, str) else space
+    gt = s.ground_truth()
+    if gt is None:
+        raise RankError(f"the {s.name} space has no ground truth, so there is nothing to rank supernets against")
+    return s, gt
 
 
-def sample_cells(k: int, seed: int = 0, metric: str = RANK_METRIC) -> list[Cell]:
-    """``k`` connected cells of distinct isomorphism classes, one per ground-truth quantile stratum (seeded)."""
-    from e2nas.spaces.nb201 import GroundTruth
+def conv_count(cell: Arch, space: SearchSpace | str = DEFAULT_SPACE) -> int:
+    """The conv ops of ``cell`` (what under-trained supernets penalise; τ against their count diagnoses it)."""
+    return (get_space(space) if isinstance(space, str) else space).conv_count(cell)
 
-    table = GroundTruth().table
-    acc = table.column(metric)
-    pool = table.class_representatives
+
+def sample_cells(
+    k: int, seed: int = 0, metric: str = RANK_METRIC, space: SearchSpace | str = DEFAULT_SPACE
+) -> list[Arch]:
+    """``k`` cells of the space's ranking pool, one per ground-truth quantile stratum (seeded); ties in ground
+    truth go to the cell earlier in the pool."""
+    s, gt = _judged(space)
+    try:
+        pool = s.ranking_pool()
+    except SpaceError as err:
+        raise RankError(str(err)) from None
+    acc = [gt.value(a, metric) for a in pool]
     if not 2 <= k <= len(pool):
-        raise RankError(f"--cells must be between 2 and {len(pool)} (connected cells of distinct classes), got {k}")
-    order = np.array(sorted(pool, key=lambda i: (acc[i], i)))
+        raise RankError(f"--cells must be between 2 and {len(pool)} ({s.ranking_pool_note}), got {k}")
+    order = sorted(range(len(pool)), key=lambda j: (acc[j], j))
     bounds = np.linspace(0, len(order), k + 1).round().astype(int)
     rng = np.random.default_rng(seed)
-    picks = [int(order[rng.integers(lo, hi)]) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
-    return [Cell.from_index(i) for i in picks]
+    return [pool[order[rng.integers(lo, hi)]] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def _kendall(a: np.ndarray, b: np.ndarray) -> float:
@@ -199,7 +212,7 @@ class Ranking:
 
 
 def rank_scores(
-    cells: list[Cell],
+    cells: list[Arch],
     scores: list[tuple[float, float]],
     *,
     images: int,
@@ -209,16 +222,16 @@ def rank_scores(
     bootstrap: int = 1000,
     bn: str = "batch",
     yardsticks: dict[str, tuple[list[float], float, str]] | None = None,
+    space: SearchSpace | str = DEFAULT_SPACE,
 ) -> Ranking:
-    """Metrics of inherited-weight ``scores`` ((loss, acc %) per cell) against ground truth ``metric``, and of
-    each yardstick's ``(scores, seconds per cell, source)`` on the same cells with the same bootstrap resamples."""
-    from e2nas.spaces.nb201 import GroundTruth
-
-    gt_table = GroundTruth()
+    """Metrics of inherited-weight ``scores`` ((loss, acc %) per cell of ``space``) against its ground truth
+    ``metric``, and of each yardstick's ``(scores, seconds per cell, source)`` on the same cells with the same
+    bootstrap resamples."""
+    sp, judge = _judged(space)
     loss = np.array([s[0] for s in scores], dtype=np.float64)
     acc = np.array([s[1] for s in scores], dtype=np.float64)
-    gt = np.array([gt_table.value(c, metric) for c in cells], dtype=np.float64)
-    convs = np.array([conv_count(c) for c in cells], dtype=np.float64)
+    gt = np.array([judge.value(c, metric) for c in cells], dtype=np.float64)
+    convs = np.array([sp.conv_count(c) for c in cells], dtype=np.float64)
     point = point_metrics(acc, loss, gt, convs)
     rng = np.random.default_rng(seed + 104729)
     n = len(cells)
@@ -231,8 +244,8 @@ def rank_scores(
     ys, vs_params = _yardstick_metrics(yardsticks or {}, gt, idx if bootstrap > 0 else None, point, draws)
     per_cell = [
         {
-            "index": c.index,
-            "cell": c.to_string(),
+            **sp.describe(c),  # NB201: its index
+            "cell": sp.format(c),
             "inherited_acc": float(a),
             "inherited_loss": float(lo),
             "ground_truth": float(g),
@@ -391,13 +404,14 @@ def rank_supernet(
     bootstrap: int = 1000,
     bn: str = "batch",
     calib: Any = None,
-    yardsticks: Callable[[list[Cell]], dict[str, tuple[list[float], float, str]]] | None = None,
+    yardsticks: Callable[[list[Arch]], dict[str, tuple[list[float], float, str]]] | None = None,
+    space: SearchSpace | str = DEFAULT_SPACE,
 ) -> Ranking:
     """Rank ``cells`` stratified cells (seed ``seed``) on the first ``images`` images of ``valid_loader`` (a
     :class:`~e2nas.data.DeviceLoader`; None = all of it) with the supernet's inherited weights; ``bn``: BN
     statistics of the evaluation (this batch's, the supernet's running ones, or recalibrated per cell on the
     training batches ``calib``). ``yardsticks(cells)`` scores the same cells by the yardsticks
-    (:func:`e2nas.ranking.yardsticks.yardstick_scores`)."""
+    (:func:`e2nas.ranking.yardsticks.yardstick_scores`). ``space``: the supernet's search space."""
     import time
 
     from e2nas.inherited import bn_problem, evaluate_cells
@@ -411,7 +425,7 @@ def rank_supernet(
     n = total if images is None else images
     if not 1 <= n <= total:
         raise RankError(f"--images must be between 1 and the run's {total} valid images, got {n}")
-    sample = sample_cells(cells, seed, metric)
+    sample = sample_cells(cells, seed, metric, space)
     t0 = time.perf_counter()
     scores = evaluate_cells(supernet, sample, list(valid_loader.images(n)), bn=bn, calib=calib)
     elapsed = time.perf_counter() - t0
@@ -425,4 +439,5 @@ def rank_supernet(
         bootstrap=bootstrap,
         bn=bn,
         yardsticks=yardsticks(sample) if yardsticks else None,
+        space=space,
     )

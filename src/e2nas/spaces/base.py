@@ -251,6 +251,25 @@ class SearchSpace:
         """Whether the space has a benchmark (a space overriding :meth:`ground_truth`), without loading it."""
         return type(self).ground_truth is not SearchSpace.ground_truth
 
+    # -- ranking a supernet against ground truth (e2nas.ranking) -------------------------------------------
+    #: what :meth:`ranking_pool` holds, in words: the range ``e2nas rank --cells`` takes is worded with it
+    ranking_pool_note: ClassVar[str] = "distinct architectures"
+
+    def ranking_pool(self) -> list[Arch]:
+        """The architectures a supernet's ranking samples from (stratified by ground truth), in a fixed order
+        that breaks ties in it: distinct networks only, so no two sampled architectures are the same network.
+        A space without ground truth (or without a pool) raises :class:`SpaceError`."""
+        if not self.has_ground_truth:
+            raise SpaceError(
+                f"the {self.name} space has no ground truth, so there is nothing to rank supernets against"
+            )
+        raise SpaceError(f"the {self.name} space has ground truth but no ranking pool (SearchSpace.ranking_pool)")
+
+    def conv_count(self, arch: Arch) -> int:
+        """How many of ``arch``'s ops are convolutions (op names containing ``conv``): the ops an under-trained
+        supernet penalises, so τ of inherited accuracy against this count diagnoses it (``tau_conv_ops``)."""
+        return sum("conv" in self.ops[o] for o in arch.ops)
+
     # -- what the CLI shows --------------------------------------------------------------------------------
     def show_arch(self, text: str) -> Shown:
         """What ``e2nas arch`` prints for the architecture ``text`` names. By default: the space, the string

@@ -50,7 +50,7 @@ class KendallMonitor(Monitor):
         from e2nas.ranking import RankError, sample_cells
 
         try:
-            self.cells = sample_cells(self.sample, self.seed, self.metric)
+            self.cells = sample_cells(self.sample, self.seed, self.metric, space="nb201")
         except RankError as err:
             raise MonitorError(f"kendall: {err}") from None
 
@@ -61,7 +61,9 @@ class KendallMonitor(Monitor):
 
         t0 = time.perf_counter()
         scores, n = ctx.evaluate_images(self.cells, self.images)
-        r = rank_scores(self.cells, scores, images=n, seed=self.seed, metric=self.metric, bootstrap=self.bootstrap)
+        r = rank_scores(
+            self.cells, scores, images=n, seed=self.seed, metric=self.metric, bootstrap=self.bootstrap, space="nb201"
+        )
         return {
             "kendall_tau": r.kendall_tau,
             "kendall_ci": list(r.intervals["kendall_tau"]),
