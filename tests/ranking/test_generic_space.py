@@ -86,3 +86,26 @@ def test_the_default_conv_count_counts_conv_named_ops():
     darts = get_space("darts")
     arch = darts.random_arch(torch.Generator().manual_seed(0))
     assert darts.conv_count(arch) == sum("conv" in darts.ops[o] for o in arch.ops)
+
+
+def test_a_search_on_a_space_with_ground_truth_ranks_its_supernet_against_that_space_s_judge(tmp_path):
+    """The engine's final ranking on the toy space: against ``toy_acc`` (its judge metric, not NB201's), with only
+    the table yardsticks the space has (none), in results.json and ranking.json."""
+    from e2nas.engine import SearchEngine, make_config
+    from e2nas.ranking import read_ranking
+    from e2nas.ranking.yardsticks import yardstick_scores
+
+    register_space(RankedToySpace)
+    cfg = make_config("smoke", "gdas", "toy", epochs=1, steps_per_epoch=2, batch_size=4, rank_cells=4, rank_images=8)
+    res = SearchEngine(cfg, tmp_path, progress=False).run()
+    assert res["final"]["ground_truth"] == {
+        "toy_acc": ToyGroundTruth().value(get_space("toy").parse(res["final"]["cell"]), "toy_acc")
+    }
+    assert res["ranking"]["metric"] == "toy_acc" and res["ranking"]["cells"] == 4
+    assert res["ranking"]["yardsticks"] == {} and res["ranking"]["params_tau"] is None
+    per_cell = read_ranking(tmp_path / "ranking.json").per_cell
+    assert [c["ground_truth"] for c in per_cell] == [
+        ToyGroundTruth().value(get_space("toy").parse(c["cell"]), "toy_acc") for c in per_cell
+    ]
+    with pytest.raises(RankError, match="'params' is not in the toy space's benchmark table"):
+        yardstick_scores(("params",), [get_space("toy").parse(per_cell[0]["cell"])], space_name="toy")

@@ -478,13 +478,13 @@ class SearchEngine(RunLoop):
         cfg = self.config
         if cfg.rank_cells == 0 or self.gt is None:
             return None
-        from e2nas.ranking import TABLE_YARDSTICKS, rank_supernet
+        from e2nas.ranking import rank_supernet
         from e2nas.ranking.yardsticks import yardstick_scores
 
         images = None if cfg.rank_images is None else min(cfg.rank_images, len(self.valid_loader.y))
-        # the free yardsticks (NB201 table columns) ride along, so results.json says how τ compares with params τ;
-        # the proxies cost seconds per cell and are left to `e2nas rank`
-        table = tuple(TABLE_YARDSTICKS)
+        # the free yardsticks (the space's benchmark columns) ride along, so results.json says how τ compares with
+        # params τ; the proxies cost seconds per cell and are left to `e2nas rank`
+        table = tuple(self.space.table_yardsticks)
         r = rank_supernet(
             self.supernet,
             self.valid_loader,
@@ -493,7 +493,7 @@ class SearchEngine(RunLoop):
             cfg.rank_seed,
             bn=cfg.eval_bn,
             calib=self.ctx.calib(),
-            yardsticks=lambda cells: yardstick_scores(table, cells, space_name=cfg.space),
+            yardsticks=(lambda cells: yardstick_scores(table, cells, space_name=cfg.space)) if table else None,
             space=self.space,
         )
         atomic_write_json(self.paths.ranking, r.to_dict())

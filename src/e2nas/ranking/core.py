@@ -21,12 +21,14 @@ import numpy as np
 from e2nas.rundir import RANKING
 from e2nas.spaces import DEFAULT_SPACE, Arch, GroundTruthLike, SearchSpace, SpaceError, get_space
 
-#: the metric supernet accuracy is ranked against (NB201's cifar10-valid: the same split a search validates on)
+#: the metric supernet accuracy is ranked against on NB201 (cifar10-valid: the same split a search validates on);
+#: every space ranks against its own ``judge_metric`` unless a caller names another
 RANK_METRIC = "cifar10_valid"
 #: per-cell ranking of a run's final supernet, next to its results.json
 RANKING_FILE = RANKING  # the run directory's file (e2nas.rundir)
-#: yardsticks read from the benchmark table: name -> NB201 column (free)
-TABLE_YARDSTICKS = {"params": "params_cifar10_M", "flops": "flops_cifar10_M", "acc12": "acc12_cifar10_valid"}
+#: the yardsticks read free from a space's ground truth (each space maps them to its metrics:
+#: ``SearchSpace.table_yardsticks``)
+TABLE_YARDSTICKS = ("params", "flops", "acc12")
 #: every yardstick ``e2nas rank --yardsticks`` takes, in print order (synflow/nwot: e2nas.ranking.proxies)
 YARDSTICKS = ("params", "flops", "acc12", "synflow", "nwot")
 
@@ -51,11 +53,12 @@ def conv_count(cell: Arch, space: SearchSpace | str = DEFAULT_SPACE) -> int:
 
 
 def sample_cells(
-    k: int, seed: int = 0, metric: str = RANK_METRIC, space: SearchSpace | str = DEFAULT_SPACE
+    k: int, seed: int = 0, metric: str | None = None, space: SearchSpace | str = DEFAULT_SPACE
 ) -> list[Arch]:
     """``k`` cells of the space's ranking pool, one per ground-truth quantile stratum (seeded); ties in ground
-    truth go to the cell earlier in the pool."""
+    truth go to the cell earlier in the pool. ``metric``: None = the space's ``judge_metric``."""
     s, gt = _judged(space)
+    metric = metric or s.judge_metric
     try:
         pool = s.ranking_pool()
     except SpaceError as err:
@@ -218,7 +221,7 @@ def rank_scores(
     images: int,
     seed: int,
     eval_time_s: float = 0.0,
-    metric: str = RANK_METRIC,
+    metric: str | None = None,
     bootstrap: int = 1000,
     bn: str = "batch",
     yardsticks: dict[str, tuple[list[float], float, str]] | None = None,
@@ -228,6 +231,7 @@ def rank_scores(
     ``metric``, and of each yardstick's ``(scores, seconds per cell, source)`` on the same cells with the same
     bootstrap resamples."""
     sp, judge = _judged(space)
+    metric = metric or sp.judge_metric
     loss = np.array([s[0] for s in scores], dtype=np.float64)
     acc = np.array([s[1] for s in scores], dtype=np.float64)
     gt = np.array([judge.value(c, metric) for c in cells], dtype=np.float64)
@@ -400,7 +404,7 @@ def rank_supernet(
     cells: int = 100,
     images: int | None = None,
     seed: int = 0,
-    metric: str = RANK_METRIC,
+    metric: str | None = None,
     bootstrap: int = 1000,
     bn: str = "batch",
     calib: Any = None,

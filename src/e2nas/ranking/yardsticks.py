@@ -61,10 +61,17 @@ def yardstick_scores(
         if name in TABLE_YARDSTICKS:
             from e2nas.spaces import get_space
 
-            table = get_space(space_name).ground_truth()
+            space = get_space(space_name)
+            table = space.ground_truth()
             if table is None:
-                raise RankError(f"yardstick {name!r} is an NB201 table column; the {space_name} space has no table")
-            out[name] = ([table.value(c, TABLE_YARDSTICKS[name]) for c in cells], 0.0, "table")
+                raise RankError(f"yardstick {name!r} is read from a benchmark table; the {space_name} space has none")
+            column = space.table_yardsticks.get(name)
+            if column is None:
+                raise RankError(
+                    f"yardstick {name!r} is not in the {space_name} space's benchmark table (it has "
+                    f"{', '.join(space.table_yardsticks) or 'no yardstick columns'}); leave it out of --yardsticks"
+                )
+            out[name] = ([table.value(c, column) for c in cells], 0.0, "table")
         elif name in PROXIES:
             if network is None or images is None:
                 raise RankError(f"yardstick {name!r} needs a network and images to score; none were given")

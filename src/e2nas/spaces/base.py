@@ -161,8 +161,11 @@ class SearchSpace:
     num_edges: ClassVar[int] = 0
     #: index of the op that carries nothing (``none``)
     none_op: ClassVar[int] = 0
-    #: metric ``best`` is judged by when the space has ground truth
+    #: metric ``best`` is judged by when the space has ground truth (and supernets are ranked against)
     judge_metric: ClassVar[str] = ""
+    #: yardsticks read free from the ground truth: name -> ground-truth metric (``e2nas rank --yardsticks``,
+    #: the final ranking); empty: the space's benchmark has no such columns
+    table_yardsticks: ClassVar[dict[str, str]] = {}
     #: preset name -> SearchConfig fields this space sets before the method's own (space-specific defaults)
     config_overrides: ClassVar[dict[str, dict[str, Any]]] = {}
     #: preset name -> TrainConfig fields: the space's recipe for retraining a found architecture (``e2nas train``)

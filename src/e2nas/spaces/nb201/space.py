@@ -40,6 +40,12 @@ class NB201Space(SearchSpace):
     num_edges = NUM_EDGES
     none_op = NONE_OP
     judge_metric = "cifar10_valid"
+    # params, FLOPs (the table's CIFAR-10 network) and the 12-epoch accuracy are columns of the bundled table
+    table_yardsticks: ClassVar[dict[str, str]] = {
+        "params": "params_cifar10_M",
+        "flops": "flops_cifar10_M",
+        "acc12": "acc12_cifar10_valid",
+    }
     # NB201's training recipe (Dong & Yang 2020): 200 epochs, batch 256, SGD nesterov 0.9, lr 0.1 cosine -> 0,
     # wd 5e-4, random crop + flip, no gradient clipping
     train_presets: ClassVar[dict[str, dict[str, Any]]] = {
