@@ -65,15 +65,16 @@ class NB201Table:
         return self.columns[name]
 
     @cached_property
-    def class_representatives(self) -> tuple[int, ...]:
-        """Indices of the connected cells that come first in their isomorphism class, in index order: one cell
-        per distinct network. Walking 15,625 cells takes a while, so it is done once per table."""
+    def class_representatives(self) -> tuple[Cell, ...]:
+        """The connected cells that come first in their isomorphism class, in index order: one cell per distinct
+        network. Walking 15,625 cells takes a while, so it is done once per table."""
         seen: set[str] = set()
-        pool: list[int] = []
+        pool: list[Cell] = []
         for i in range(NUM_CELLS):
-            if self.iso_unique_str[i] not in seen and Cell.from_index(i).connected:
+            cell = Cell.from_index(i)
+            if self.iso_unique_str[i] not in seen and cell.connected:
                 seen.add(self.iso_unique_str[i])
-                pool.append(i)
+                pool.append(cell)
         return tuple(pool)
 
 

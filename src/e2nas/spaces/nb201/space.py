@@ -4,7 +4,6 @@ and the bundled benchmark table as ground truth (docs/reference/nb201.md)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -13,7 +12,7 @@ from torch import nn
 
 from e2nas.spaces.base import ArchCost, ArchParseError, EdgeCosts, SearchSpace, Shown, SpaceError
 from e2nas.spaces.nb201.cell import NONE_OP, NUM_EDGES, NUM_OPS, OPS, Cell
-from e2nas.spaces.nb201.ground_truth import GroundTruth, load_table
+from e2nas.spaces.nb201.ground_truth import GroundTruth
 from e2nas.spaces.nb201.network import NB201Network
 from e2nas.spaces.nb201.supernet import NB201Supernet
 from e2nas.spaces.registry import register_space
@@ -140,7 +139,7 @@ class NB201Space(SearchSpace):
     def ranking_pool(self) -> list[Cell]:
         """The connected cells, one per isomorphism class (its lowest index, as ``arch_pool("iso")``), in index
         order: the table's class representatives."""
-        return list(_class_representatives())
+        return list(self.ground_truth().table.class_representatives)
 
     def show_arch(self, text: str) -> Shown:
         """A cell by index, op list or official string: index, ops, isomorphism key, parameters, costs, its row
@@ -260,9 +259,3 @@ class NB201Space(SearchSpace):
                 flops[:, op] = (c.flops_M - base.flops_M) / NUM_EDGES
             self._edge_costs = EdgeCosts(base, params, flops)
         return self._edge_costs
-
-
-@cache
-def _class_representatives() -> tuple[Cell, ...]:
-    """:meth:`NB201Space.ranking_pool`, built once per process (the bundled table's walk takes about a second)."""
-    return tuple(Cell.from_index(i) for i in load_table().class_representatives)
